@@ -1,0 +1,129 @@
+"""The one configuration loader: environment variables `AIRLOCK_*`, then an optional YAML file.
+
+Every setting has the same name everywhere: field `hash_key` is the environment variable
+`AIRLOCK_HASH_KEY`, the key `hash_key:` in the file named by `AIRLOCK_CONFIG`, and `hash_key`
+under `config:` in the Helm chart's values. Environment wins over the file.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    YamlConfigSettingsSource,
+)
+
+from detectors.dictionary import Dictionary
+from detectors.engine import Engine
+from detectors.rules import load_catalogue
+
+CONFIG_ENV = "AIRLOCK_CONFIG"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="AIRLOCK_", extra="forbid", frozen=True)
+
+    hash_key: SecretStr | None = Field(
+        default=None,
+        description="Key of the HMAC that fingerprints detected values. Without it a random "
+        "per-process key is used, and hashes do not correlate across processes or restarts.",
+    )
+    rules: list[Path] = Field(
+        default_factory=list, description="Extra rule files or folders, added to the catalogue."
+    )
+    dictionaries: list[Path] = Field(
+        default_factory=list,
+        description="Tenant dictionaries: text files of terms, one per line, found as words.",
+    )
+    cache_dir: Path = Field(
+        default=Path.home() / ".cache" / "airlock",
+        description="Where compiled Hyperscan databases are cached (private: holds the terms).",
+    )
+
+    # Kafka. With no bootstrap configured, every command uses the local broker that
+    # `airlock kafka up` starts.
+    kafka_bootstrap: str | None = Field(
+        default=None, description="host:port[,host:port]; default: the `airlock kafka up` broker"
+    )
+    kafka_security_protocol: str = Field(
+        default="PLAINTEXT", description="PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL"
+    )
+    kafka_sasl_mechanism: str | None = Field(default=None, description="e.g. SCRAM-SHA-512")
+    kafka_username: str | None = None
+    kafka_password: SecretStr | None = None
+    kafka_ssl_cafile: Path | None = Field(default=None, description="CA bundle for SSL")
+    topic_prefix: str = Field(default="airlock.", description="prefix of every topic name")
+    topic_partitions: int = Field(default=4, ge=1, description="partitions of created topics")
+    topic_replication: int = Field(default=1, ge=1, description="replication of created topics")
+    prompts_retention_ms: int = Field(
+        default=24 * 3600 * 1000, description="retention of the prompts topic (raw prompts)"
+    )
+    retention_ms: int = Field(
+        default=7 * 24 * 3600 * 1000, description="retention of decisions, alerts, dead letters"
+    )
+    group_id: str = Field(default="airlock-worker", description="consumer group of the worker")
+
+    # Worker.
+    max_event_bytes: int = Field(
+        default=1 << 20, ge=1024, description="larger prompt events go to the dead-letter topic"
+    )
+    policy_dir: Path = Field(
+        default=Path(__file__).resolve().parent.parent / "streams" / "policies",
+        description="folder of policy files: default.yaml and <tenant_id>.yaml",
+    )
+    monitor_only: bool = Field(
+        default=False, description="decide and alert, but always allow (overrides policies)"
+    )
+    metrics_port: int = Field(default=9400, description="port of the Prometheus /metrics server")
+    metrics_host: str = Field(default="127.0.0.1", description="address /metrics listens on")
+    log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        path = os.environ.get(CONFIG_ENV)
+        if path:
+            if not Path(path).is_file():
+                raise FileNotFoundError(f"{CONFIG_ENV}={path}: no such configuration file")
+            sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=path))
+        return tuple(sources)
+
+    @cached_property
+    def hash_key_bytes(self) -> bytes:
+        if self.hash_key is None:
+            return secrets.token_bytes(32)
+        return self.hash_key.get_secret_value().encode("utf-8")
+
+    @property
+    def bootstrap(self) -> str:
+        """The Kafka bootstrap servers to use: configured, or the local embedded broker."""
+        if self.kafka_bootstrap:
+            return self.kafka_bootstrap
+        from streams.kafka_local import bootstrap_servers
+
+        return bootstrap_servers()
+
+    def engine(self, **overrides: Any) -> Engine:
+        """The detection engine this configuration describes."""
+        return Engine(
+            load_catalogue(self.rules),
+            hash_key=self.hash_key_bytes,
+            dictionaries=[Dictionary.from_file(p) for p in self.dictionaries],
+            cache_dir=self.cache_dir,
+            **overrides,
+        )

@@ -1,0 +1,178 @@
+"""`airlock scan` and `airlock rules`: the detection engine from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+from tqdm import tqdm
+
+from airlock.config import Settings
+from detectors.engine import Finding
+from detectors.redaction import RedactionContext, redact
+from detectors.rules import RuleError, load_catalogue
+
+EXIT_CLEAN, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
+# Inputs larger than this get a progress bar when standard error is a terminal.
+PROGRESS_BYTES = 1 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    id: Any
+    text: str
+
+
+class InputError(Exception):
+    """A bad input line or file; scanning goes on and the run exits with status 2."""
+
+
+def add_parser(subparsers: Any) -> None:
+    scan = subparsers.add_parser(
+        "scan",
+        help="scan text for secrets, personal data and confidential content",
+        description="Scan files (or standard input) and report findings. Exit status: 0 when "
+        "nothing is found, 1 when something is, 2 on error. Invalid UTF-8 is read with "
+        "U+FFFD replacement characters; offsets are character offsets into the decoded text.",
+    )
+    scan.add_argument("files", nargs="*", type=Path, metavar="FILE", help="default: stdin")
+    scan.add_argument(
+        "--jsonl", action="store_true", help='input lines are {"id": ..., "text": ...} objects'
+    )
+    scan.add_argument("--format", choices=("table", "json", "jsonl"), default="table")
+    scan.add_argument("--redact", action="store_true", help="print the redacted text instead")
+    scan.set_defaults(handler=run_scan)
+
+    rules = subparsers.add_parser("rules", help="list the detection catalogue")
+    rules.add_argument("--format", choices=("table", "json"), default="table")
+    rules.set_defaults(handler=run_rules)
+
+
+def finding_summary(finding: Finding) -> dict[str, Any]:
+    return {
+        "detector": finding.detector,
+        "category": finding.category,
+        "start": finding.start,
+        "end": finding.end,
+        "confidence": finding.confidence,
+        "masked": finding.masked,
+    }
+
+
+def run_scan(args: argparse.Namespace) -> int:
+    try:
+        engine = Settings().engine()
+    except (RuleError, ValueError, OSError) as exc:
+        print(f"airlock scan: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    out = sys.stdout
+    context = RedactionContext()
+    found = errors = 0
+    collected: list[dict[str, Any]] = []
+    for item in _documents(args.files or [Path("-")], args.jsonl):
+        if isinstance(item, InputError):
+            print(f"airlock scan: {item}", file=sys.stderr)
+            errors += 1
+            continue
+        findings = engine.scan(item.text)
+        found += bool(findings)
+        if args.redact:
+            redacted = redact(item.text, findings, context).text
+            if args.jsonl:
+                out.write(orjson.dumps({"id": item.id, "text": redacted}).decode() + "\n")
+            else:
+                out.write(redacted)
+        elif args.format == "jsonl":
+            line = {"id": item.id, "findings": [finding_summary(f) for f in findings]}
+            out.write(orjson.dumps(line).decode() + "\n")
+        elif args.format == "json":
+            collected.append({"id": item.id, "findings": [finding_summary(f) for f in findings]})
+        else:
+            _write_table(out, item.id, findings)
+    if args.format == "json" and not args.redact:
+        out.write(orjson.dumps(collected, option=orjson.OPT_INDENT_2).decode() + "\n")
+    if errors:
+        return EXIT_ERROR
+    return EXIT_FOUND if found else EXIT_CLEAN
+
+
+def _write_table(out: IO[str], doc_id: Any, findings: list[Finding]) -> None:
+    for f in findings:
+        out.write(
+            f"{doc_id!s:<16} {f.detector:<32} {f.category:<12} {f.confidence:<6} "
+            f"{f.start:>7}-{f.end:<7} {f.masked}\n"
+        )
+
+
+def _documents(paths: list[Path], jsonl: bool) -> Iterator[Document | InputError]:
+    for path in paths:
+        try:
+            stream = sys.stdin.buffer if str(path) == "-" else path.open("rb")
+        except OSError as exc:
+            yield InputError(f"{path}: cannot read: {exc.strerror}")
+            continue
+        with stream:
+            size = path.stat().st_size if str(path) != "-" else 0
+            show = sys.stderr.isatty() and (size > PROGRESS_BYTES or str(path) == "-")
+            with tqdm(
+                total=size or None, unit="B", unit_scale=True, disable=not show, file=sys.stderr
+            ) as progress:
+                if not jsonl:
+                    data = stream.read()
+                    progress.update(len(data))
+                    yield Document(str(path), data.decode("utf-8", "replace"))
+                    continue
+                for number, raw in enumerate(stream, start=1):
+                    progress.update(len(raw))
+                    if raw.strip():
+                        yield _parse_line(raw, f"{path}:{number}", number)
+
+
+def _parse_line(raw: bytes, where: str, number: int) -> Document | InputError:
+    try:
+        record = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        return InputError(f"{where}: not JSON ({exc.msg})")
+    if not isinstance(record, dict):
+        return InputError(f"{where}: expected an object with 'id' and 'text'")
+    text = record.get("text")
+    if not isinstance(text, str):
+        return InputError(f"{where}: 'text' must be a string")
+    return Document(record.get("id", number), text)
+
+
+def run_rules(args: argparse.Namespace) -> int:
+    try:
+        rules = load_catalogue(Settings().rules)
+    except (RuleError, ValueError) as exc:
+        print(f"airlock rules: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    rows = [
+        {
+            "id": r.id,
+            "name": r.name,
+            "category": r.category,
+            "country": r.country,
+            "validator": r.validator,
+        }
+        for r in rules
+    ]
+    if args.format == "json":
+        sys.stdout.write(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode() + "\n")
+        return EXIT_CLEAN
+    for row in rows:
+        sys.stdout.write(
+            f"{row['id']:<40} {row['category']:<12} {row['country'] or '-':<7} "
+            f"{row['validator'] or '-':<20} {row['name']}\n"
+        )
+    counts: dict[str, int] = {}
+    for r in rules:
+        counts[r.category] = counts.get(r.category, 0) + 1
+    summary = ", ".join(f"{n} {c}" for c, n in sorted(counts.items()))
+    sys.stdout.write(f"{len(rules)} rules: {summary}\n")
+    return EXIT_CLEAN

@@ -1,0 +1,332 @@
+"""The scan: one Hyperscan database prefilters every rule at once, Python confirms the few hits.
+
+Hyperscan runs in block mode with SINGLEMATCH and PREFILTER on every pattern: it only has to say
+*which* patterns can match a message, once each, which is the cheapest question it answers. For
+each pattern that fired, the rule's own regex (Python `re`, ASCII semantics like Hyperscan's)
+finds the exact spans, then the allow list, entropy floor, validator and context keywords decide
+what is a finding, and overlapping findings are merged so that one value yields one finding.
+A clean message therefore costs one Hyperscan call and nothing else.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import math
+import os
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import hyperscan
+import yaml
+
+from detectors import validators
+from detectors.dictionary import Dictionary
+from detectors.masking import keyed_hash, mask
+from detectors.rules import Rule, RuleError, load_catalogue
+from detectors.source_code import code_blocks
+
+ALLOWLIST_FILE = Path(__file__).parent / "allowlist.yaml"
+
+# Long texts are scanned in windows of CHUNK characters that overlap by OVERLAP characters, so a
+# value up to OVERLAP characters long is found whole wherever it falls; each finding belongs to
+# the window its start falls in. Longer values (a PEM key with a huge body) are still reported
+# when they fit in one window.
+CHUNK = 1 << 20
+OVERLAP = 1 << 14
+
+CONFIDENCE_LEVELS = ("low", "medium", "high")
+HS_FLAGS = hyperscan.HS_FLAG_SINGLEMATCH | hyperscan.HS_FLAG_PREFILTER
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One detected value: where it is and what it is, never the value itself."""
+
+    detector: str
+    category: str
+    severity: str
+    label: str
+    start: int
+    end: int
+    confidence: str
+    masked: str
+    value_hash: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    """One expression of the Hyperscan database: a rule pattern or a dictionary term."""
+
+    rule: Rule
+    pattern_index: int
+    regex: re.Pattern[str] | None  # None for dictionary terms, compiled on first hit
+    term: str = ""
+
+
+@dataclass(slots=True)
+class _Candidate:
+    rule: Rule
+    start: int
+    end: int
+    level: int
+
+
+def shannon_entropy(value: str) -> float:
+    """Bits per character of the value's own character distribution."""
+    length = len(value)
+    counts = Counter(value).values()
+    return -sum(c / length * math.log2(c / length) for c in counts)
+
+
+class Allowlist:
+    """Documented example values and placeholder markers that are never findings."""
+
+    def __init__(self, path: Path = ALLOWLIST_FILE) -> None:
+        document = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+        if not isinstance(document, dict) or set(document) != {"values", "placeholder_markers"}:
+            raise RuleError(f"{path}: expected the keys 'values' and 'placeholder_markers'")
+        self.values = frozenset(document["values"])
+        markers = "|".join(re.escape(m) for m in document["placeholder_markers"])
+        self.placeholder = re.compile(markers, re.IGNORECASE)
+
+    def allows(self, rule: Rule, value: str) -> bool:
+        if value in self.values or value in rule.allow:
+            return True
+        # Placeholders (`YOUR_API_KEY`, `xxxx`) only disqualify secrets: "example" inside a
+        # person's e-mail domain is still the person's address.
+        return rule.category == "secret" and self.placeholder.search(value) is not None
+
+
+class Engine:
+    """A compiled catalogue. Not thread-safe: give each thread its own Engine (own scratch)."""
+
+    def __init__(
+        self,
+        rules: Sequence[Rule] | None = None,
+        *,
+        hash_key: bytes,
+        dictionaries: Sequence[Dictionary] = (),
+        cache_dir: Path | None = None,
+    ) -> None:
+        self.rules = list(rules) if rules is not None else load_catalogue()
+        self.dictionaries = list(dictionaries)
+        self.hash_key = hash_key
+        self.allowlist = Allowlist()
+        self._entries: list[_Entry] = []
+        expressions: list[bytes] = []
+        for rule in self.rules:
+            for index, (pattern, regex) in enumerate(zip(rule.patterns, rule.compiled, strict=True)):
+                self._entries.append(_Entry(rule, index, regex))
+                expressions.append(pattern.encode("utf-8"))
+        for dictionary in self.dictionaries:
+            rule = dictionary.rule()
+            for term in dictionary.terms:
+                self._entries.append(_Entry(rule, 0, None, term))
+                expressions.append(re.escape(term).encode("utf-8"))
+        flags = [
+            HS_FLAGS | (hyperscan.HS_FLAG_CASELESS if e.rule.caseless else 0) for e in self._entries
+        ]
+        self.database = compile_database(expressions, flags, self._entries, cache_dir)
+        self._scratch = hyperscan.Scratch(self.database)
+
+    def scan(self, text: str) -> list[Finding]:
+        """All findings in the text, ordered by start, non-overlapping; offsets are str indices."""
+        if not text:
+            return []
+        candidates: list[_Candidate] = []
+        aggregated: dict[str, tuple[Rule, list[tuple[int, int, int]]]] = {}
+        length = len(text)
+        begin = 0
+        while True:
+            end = min(begin + CHUNK, length)
+            owned = length if end == length else end - OVERLAP
+            self._scan_window(text, begin, end, owned, candidates, aggregated)
+            if end == length:
+                break
+            begin = owned
+        for rule, spans in aggregated.values():
+            level = CONFIDENCE_LEVELS.index(rule.confidence)
+            candidates.extend(_Candidate(rule, s, e, level) for s, e in code_blocks(text, spans))
+        return [self._finding(c, text) for c in merge(candidates)]
+
+    def _scan_window(
+        self,
+        text: str,
+        begin: int,
+        end: int,
+        owned: int,
+        candidates: list[_Candidate],
+        aggregated: dict[str, tuple[Rule, list[tuple[int, int, int]]]],
+    ) -> None:
+        hits: list[int] = []
+        data = text[begin:end].encode("utf-8", "surrogatepass")
+        self.database.scan(data, _record_hit, context=hits, scratch=self._scratch)
+        for entry_id in hits:
+            entry = self._entries[entry_id]
+            rule = entry.rule
+            regex = entry.regex or _term_regex(entry.term, rule.caseless)
+            has_value = "value" in regex.groupindex
+            for match in regex.finditer(text, begin, end):
+                start, stop = match.span("value") if has_value else match.span()
+                if start >= owned or start == stop:
+                    continue
+                if rule.aggregate is not None:
+                    spans = aggregated.setdefault(rule.id, (rule, []))[1]
+                    spans.append((entry.pattern_index, start, stop))
+                    continue
+                level = self._confidence(rule, text, start, stop)
+                if level is not None:
+                    candidates.append(_Candidate(rule, start, stop, level))
+
+    def _confidence(self, rule: Rule, text: str, start: int, end: int) -> int | None:
+        """The candidate's confidence level, or None when it is not a finding."""
+        value = text[start:end]
+        if self.allowlist.allows(rule, value):
+            return None
+        if rule.entropy_min is not None and shannon_entropy(value) < rule.entropy_min:
+            return None
+        level = CONFIDENCE_LEVELS.index(rule.confidence)
+        if rule.validator is not None:
+            if not validators.REGISTRY[rule.validator](value):
+                return None
+            level += 1
+        if rule.keyword_regex is not None:
+            near = rule.keyword_regex.search(
+                text, max(0, start - rule.window), min(len(text), end + rule.window)
+            )
+            if near is not None:
+                level += 1
+            elif rule.context == "required":
+                return None
+        return min(level, len(CONFIDENCE_LEVELS) - 1)
+
+    def _finding(self, candidate: _Candidate, text: str) -> Finding:
+        rule = candidate.rule
+        value = text[candidate.start : candidate.end]
+        return Finding(
+            detector=rule.id,
+            category=rule.category,
+            severity=rule.severity,
+            label=rule.label,
+            start=candidate.start,
+            end=candidate.end,
+            confidence=CONFIDENCE_LEVELS[candidate.level],
+            masked=mask(value),
+            value_hash=keyed_hash(value, self.hash_key),
+        )
+
+
+def _record_hit(entry_id: int, start: int, end: int, flags: int, hits: list[int]) -> None:
+    hits.append(entry_id)
+
+
+_TERM_REGEXES: dict[tuple[str, bool], re.Pattern[str]] = {}
+
+
+def _term_regex(term: str, caseless: bool) -> re.Pattern[str]:
+    """A dictionary term as a whole-word regex, compiled the first time the term is seen."""
+    key = (term, caseless)
+    regex = _TERM_REGEXES.get(key)
+    if regex is None:
+        flags = re.ASCII | (re.IGNORECASE if caseless else 0)
+        regex = _TERM_REGEXES[key] = re.compile(rf"(?<!\w){re.escape(term)}(?!\w)", flags)
+    return regex
+
+
+def merge(candidates: list[_Candidate]) -> list[_Candidate]:
+    """Keep one candidate per overlapping group: higher priority, then confidence, then longer.
+
+    Candidates are taken best first and kept when they overlap nothing kept so far; the kept
+    spans stay disjoint and sorted, so each check is a binary search.
+    """
+    ranked = sorted(
+        candidates, key=lambda c: (-c.rule.priority, -c.level, c.start - c.end, c.start)
+    )
+    starts: list[int] = []
+    ends: list[int] = []
+    kept: list[_Candidate] = []
+    for candidate in ranked:
+        i = bisect.bisect_right(starts, candidate.start)
+        if i and ends[i - 1] > candidate.start:
+            continue
+        if i < len(starts) and starts[i] < candidate.end:
+            continue
+        starts.insert(i, candidate.start)
+        ends.insert(i, candidate.end)
+        kept.insert(i, candidate)
+    return kept
+
+
+_DATABASE_BLOBS: dict[str, bytes] = {}
+
+
+def compile_database(
+    expressions: list[bytes], flags: list[int], entries: list[_Entry], cache_dir: Path | None
+) -> hyperscan.Database:
+    """Compile once per distinct rule set: cached in memory and on disk by the set's hash.
+
+    Without a cache folder the cache is in memory only. The disk cache holds the tenant's
+    dictionary terms inside the compiled database, so its folder is private to the user (0700).
+    """
+    digest = hashlib.sha256(hyperscan.__version__.encode())
+    for expression, flag in zip(expressions, flags, strict=True):
+        digest.update(len(expression).to_bytes(4, "big") + expression + flag.to_bytes(4, "big"))
+    key = digest.hexdigest()
+    path = cache_dir / f"{key}.hsdb" if cache_dir is not None else None
+    blob = _DATABASE_BLOBS.get(key)
+    if blob is None and path is not None and path.exists():
+        blob = path.read_bytes()
+    database = None
+    if blob is not None:
+        try:
+            database = hyperscan.loadb(blob, hyperscan.HS_MODE_BLOCK)
+        except hyperscan.error:
+            database = None  # written by another Hyperscan build: compile afresh below
+    if database is None:
+        database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        try:
+            database.compile(
+                expressions=expressions,
+                ids=list(range(len(expressions))),
+                elements=len(expressions),
+                flags=flags,
+            )
+        except hyperscan.error:
+            raise _name_rejected_pattern(expressions, flags, entries) from None
+        blob = hyperscan.dumpb(database)
+    _DATABASE_BLOBS[key] = blob
+    if path is not None and not path.exists():
+        try:
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            partial = path.with_suffix(f".{os.getpid()}.tmp")
+            partial.write_bytes(blob)
+            partial.replace(path)
+        except OSError:
+            pass  # a read-only home only costs a recompile next time
+    return database
+
+
+def _name_rejected_pattern(
+    expressions: list[bytes], flags: list[int], entries: list[_Entry]
+) -> RuleError:
+    """Find which expression Hyperscan rejects, so the error names its file and rule."""
+    for expression, flag, entry in zip(expressions, flags, entries, strict=True):
+        single = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        try:
+            single.compile(expressions=[expression], ids=[0], elements=1, flags=[flag])
+        except hyperscan.error as exc:
+            what = f"term {entry.term!r}" if entry.regex is None else (
+                f"pattern {entry.rule.patterns[entry.pattern_index]!r}"
+            )
+            return RuleError(
+                f"{entry.rule.source}: rule {entry.rule.id!r}: Hyperscan rejects {what}: {exc}"
+            )
+    return RuleError("Hyperscan rejected the rule set as a whole (too large or too complex)")

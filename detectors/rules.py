@@ -1,0 +1,216 @@
+"""The rule catalogue: detector records loaded from YAML data files, checked strictly at load."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from detectors import validators
+
+RULES_DIR = Path(__file__).parent / "rules"
+
+CATEGORIES = ("secret", "pii", "financial", "health", "confidential", "code")
+SEVERITIES = ("low", "medium", "high", "critical")
+CONFIDENCES = ("low", "medium", "high")
+AGGREGATORS = ("source_code",)
+
+# Whole-word keyword search: ASCII word characters, like the detection patterns themselves.
+WORD_FLAGS = re.ASCII | re.IGNORECASE
+
+
+class RuleError(ValueError):
+    """A rule file or a rule in it is invalid; the message names the file, the rule and why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    name: str
+    category: str
+    severity: str
+    patterns: tuple[str, ...]
+    source: str
+    label: str
+    country: str | None = None
+    caseless: bool = False
+    keywords: tuple[str, ...] = ()
+    context: str = "optional"
+    window: int = 80
+    validator: str | None = None
+    entropy_min: float | None = None
+    confidence: str = "medium"
+    priority: int = 0
+    allow: frozenset[str] = frozenset()
+    aggregate: str | None = None
+    description: str = ""
+    examples: tuple[str, ...] = ()
+    negative_examples: tuple[str, ...] = ()
+    compiled: tuple[re.Pattern[str], ...] = field(default=(), compare=False, repr=False)
+    keyword_regex: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def flags(self) -> int:
+        return WORD_FLAGS if self.caseless else re.ASCII
+
+
+# key -> (type check, required)
+_FIELDS: dict[str, tuple[type | tuple[type, ...], bool]] = {
+    "id": (str, True),
+    "name": (str, True),
+    "category": (str, True),
+    "severity": (str, True),
+    "patterns": (list, True),
+    "examples": (list, True),
+    "negative_examples": (list, True),
+    "label": (str, False),
+    "country": (str, False),
+    "caseless": (bool, False),
+    "keywords": (list, False),
+    "context": (str, False),
+    "window": (int, False),
+    "validator": (str, False),
+    "entropy_min": ((int, float), False),
+    "confidence": (str, False),
+    "priority": (int, False),
+    "allow": (list, False),
+    "aggregate": (str, False),
+    "description": (str, False),
+}
+
+_ID = re.compile(r"[a-z0-9]+(?:[-.][a-z0-9]+)*")
+_LABEL = re.compile(r"[A-Z][A-Z0-9_]*")
+
+
+def keyword_regex(keywords: Iterable[str]) -> re.Pattern[str]:
+    """One regex that finds any of the keywords as a whole word, case-insensitively."""
+    alternatives = "|".join(re.escape(k) for k in sorted(set(keywords), key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", WORD_FLAGS)
+
+
+def parse_rule(raw: Any, source: str) -> Rule:
+    """Check one raw YAML record and build its Rule; raise RuleError naming source and id."""
+    if not isinstance(raw, dict):
+        raise RuleError(f"{source}: each rule must be a mapping, got {type(raw).__name__}")
+    rule_id = raw.get("id", "<no id>")
+    where = f"{source}: rule {rule_id!r}"
+
+    def fail(reason: str) -> RuleError:
+        return RuleError(f"{where}: {reason}")
+
+    unknown = sorted(set(raw) - set(_FIELDS))
+    if unknown:
+        raise fail(f"unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(_FIELDS))}")
+    for key, (kind, required) in _FIELDS.items():
+        if key not in raw:
+            if required:
+                raise fail(f"missing required key {key!r}")
+            continue
+        if not isinstance(raw[key], kind) or (kind is int and isinstance(raw[key], bool)):
+            raise fail(f"{key!r} must be of type {getattr(kind, '__name__', kind)}")
+    for key in ("patterns", "examples", "negative_examples", "keywords", "allow"):
+        values = raw.get(key, [])
+        if not all(isinstance(v, str) and v for v in values):
+            raise fail(f"{key!r} must be a list of non-empty strings")
+
+    if not _ID.fullmatch(rule_id):
+        raise fail("id must be lowercase words joined by '-' or '.'")
+    _one_of(raw["category"], CATEGORIES, "category", fail)
+    _one_of(raw["severity"], SEVERITIES, "severity", fail)
+    _one_of(raw.get("confidence", "medium"), CONFIDENCES, "confidence", fail)
+    _one_of(raw.get("context", "optional"), ("optional", "required"), "context", fail)
+    if raw.get("aggregate") is not None:
+        _one_of(raw["aggregate"], AGGREGATORS, "aggregate", fail)
+    if not raw["patterns"]:
+        raise fail("'patterns' must list at least one pattern")
+    if not raw["examples"]:
+        raise fail("'examples' must list at least one text the rule finds")
+    if raw.get("context") == "required" and not raw.get("keywords"):
+        raise fail("context 'required' needs 'keywords'")
+    validator = raw.get("validator")
+    if validator is not None and validator not in validators.REGISTRY:
+        raise fail(f"unknown validator {validator!r}; known: {', '.join(sorted(validators.REGISTRY))}")
+    label = raw.get("label", rule_id.upper().replace("-", "_").replace(".", "_"))
+    if not _LABEL.fullmatch(label):
+        raise fail(f"label {label!r} must be UPPER_SNAKE_CASE")
+    if not 0 < raw.get("window", 80) <= 1000:
+        raise fail("'window' must be between 1 and 1000 characters")
+
+    flags = WORD_FLAGS if raw.get("caseless", False) else re.ASCII
+    compiled = []
+    for pattern in raw["patterns"]:
+        try:
+            regex = re.compile(pattern, flags)
+        except re.error as exc:
+            raise fail(f"pattern {pattern!r} is not a valid regular expression: {exc}") from None
+        if regex.groups and "value" not in regex.groupindex:
+            raise fail(f"pattern {pattern!r} has groups; name the secret part (?P<value>...)")
+        if regex.match(""):
+            raise fail(f"pattern {pattern!r} matches the empty string")
+        compiled.append(regex)
+
+    keywords = tuple(raw.get("keywords", ()))
+    return Rule(
+        id=rule_id,
+        name=raw["name"],
+        category=raw["category"],
+        severity=raw["severity"],
+        patterns=tuple(raw["patterns"]),
+        source=source,
+        label=label,
+        country=raw.get("country"),
+        caseless=raw.get("caseless", False),
+        keywords=keywords,
+        context=raw.get("context", "optional"),
+        window=raw.get("window", 80),
+        validator=validator,
+        entropy_min=raw.get("entropy_min"),
+        confidence=raw.get("confidence", "medium"),
+        priority=raw.get("priority", 0),
+        allow=frozenset(raw.get("allow", ())),
+        aggregate=raw.get("aggregate"),
+        description=raw.get("description", ""),
+        examples=tuple(raw["examples"]),
+        negative_examples=tuple(raw["negative_examples"]),
+        compiled=tuple(compiled),
+        keyword_regex=keyword_regex(keywords) if keywords else None,
+    )
+
+
+def _one_of(value: Any, allowed: Sequence[str], key: str, fail: Any) -> None:
+    if value not in allowed:
+        raise fail(f"{key!r} is {value!r}; expected one of {', '.join(allowed)}")
+
+
+def load_file(path: Path) -> list[Rule]:
+    """Load every rule of one YAML file: a mapping with a single key `rules`."""
+    source = str(path)
+    try:
+        document = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise RuleError(f"{source}: cannot read rule file: {exc}") from None
+    if not isinstance(document, dict) or set(document) != {"rules"}:
+        raise RuleError(f"{source}: a rule file is a mapping with the single key 'rules'")
+    if not isinstance(document["rules"], list):
+        raise RuleError(f"{source}: 'rules' must be a list")
+    return [parse_rule(raw, source) for raw in document["rules"]]
+
+
+def load_catalogue(paths: Iterable[Path] = ()) -> list[Rule]:
+    """The shipped catalogue plus any custom rule files or folders; ids must be unique."""
+    files = sorted(RULES_DIR.rglob("*.yaml"))
+    for path in paths:
+        files.extend(sorted(path.rglob("*.yaml")) if path.is_dir() else [path])
+    rules: list[Rule] = []
+    seen: dict[str, str] = {}
+    for file in files:
+        for rule in load_file(file):
+            if rule.id in seen:
+                raise RuleError(f"{file}: rule {rule.id!r} is already defined in {seen[rule.id]}")
+            seen[rule.id] = str(file)
+            rules.append(rule)
+    return rules

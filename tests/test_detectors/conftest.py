@@ -1,0 +1,14 @@
+"""Shared engine for the detector tests: the full catalogue, compiled once per session."""
+
+from __future__ import annotations
+
+import pytest
+
+from detectors.engine import Engine
+
+HASH_KEY = b"airlock-tests-hash-key"
+
+
+@pytest.fixture(scope="session")
+def engine() -> Engine:
+    return Engine(hash_key=HASH_KEY)

@@ -1,0 +1,91 @@
+"""`airlock scan` and `airlock rules` as a user runs them: output formats and exit statuses."""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+import orjson
+import pytest
+
+from airlock.cli import main
+
+AWS_KEY = "AKIAQ3EGRXT5KLM4NB2P"
+
+
+def run(args: list[str], monkeypatch: pytest.MonkeyPatch, stdin: bytes = b"") -> int:
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin)))
+    return main(args)
+
+
+def test_jsonl_in_jsonl_out_one_line_per_input(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines = b'{"id": 1, "text": "key ' + AWS_KEY.encode() + b'"}\n{"id": "b", "text": "hello"}\n'
+    status = run(["scan", "--jsonl", "--format", "jsonl"], monkeypatch, lines)
+    first, second = (orjson.loads(line) for line in capsys.readouterr().out.splitlines())
+    assert status == 1
+    assert first == {
+        "id": 1,
+        "findings": [
+            {
+                "detector": "aws-access-key-id",
+                "category": "secret",
+                "start": 4,
+                "end": 24,
+                "confidence": "high",
+                "masked": "AKIA************NB2P",
+            }
+        ],
+    }
+    assert second == {"id": "b", "findings": []}
+
+
+def test_clean_input_exits_zero(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(["scan"], monkeypatch, b"nothing to see here\n") == 0
+    assert capsys.readouterr().out == ""
+
+
+def test_files_and_redaction(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "prompt.txt"
+    path.write_text("Mail jane.doe@acme-corp.com, key " + AWS_KEY + "\n", encoding="utf-8")
+    assert main(["scan", "--redact", str(path)]) == 1
+    assert capsys.readouterr().out == "Mail [EMAIL_1], key [AWS_ACCESS_KEY_1]\n"
+
+
+def test_invalid_utf8_is_scanned_with_replacement(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "binary.txt"
+    path.write_bytes(b"\xff\xfe junk " + AWS_KEY.encode() + b" \xc3")
+    assert main(["scan", "--format", "json", str(path)]) == 1
+    [document] = orjson.loads(capsys.readouterr().out)
+    assert document["findings"][0]["start"] == 8
+
+
+def test_bad_lines_are_reported_and_the_rest_is_scanned(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines = b'not json\n[1]\n{"id": 3, "text": 5}\n{"id": 4, "text": "ok"}\n'
+    assert run(["scan", "--jsonl", "--format", "jsonl"], monkeypatch, lines) == 2
+    captured = capsys.readouterr()
+    assert orjson.loads(captured.out) == {"id": 4, "findings": []}
+    assert "-:1: not JSON" in captured.err
+    assert "-:2: expected an object" in captured.err
+    assert "-:3: 'text' must be a string" in captured.err
+
+
+def test_missing_file_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["scan", str(tmp_path / "absent.txt")]) == 2
+    assert "absent.txt: cannot read" in capsys.readouterr().err
+
+
+def test_rules_lists_the_catalogue_as_json(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["rules", "--format", "json"]) == 0
+    rows = orjson.loads(capsys.readouterr().out)
+    aws = next(r for r in rows if r["id"] == "aws-access-key-id")
+    assert set(aws) == {"id", "name", "category", "country", "validator"}
+    assert any(r["validator"] == "luhn" for r in rows)

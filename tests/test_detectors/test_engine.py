@@ -1,0 +1,127 @@
+"""The engine's contract: exact offsets, one finding per value, safe on any input."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from detectors import engine as engine_module
+from detectors.engine import Engine, merge, shannon_entropy
+from detectors.masking import keyed_hash
+
+from .conftest import HASH_KEY
+
+AWS_KEY = "AKIAQ3EGRXT5KLM4NB2P"
+CARD = "4111 1111 1111 1111"
+
+
+def test_offsets_are_character_offsets_in_non_ascii_text(engine: Engine) -> None:
+    text = f"Clé d'accès ⚠️ 日本語: {AWS_KEY} — fin"
+    [finding] = [f for f in engine.scan(text) if f.detector == "aws-access-key-id"]
+    assert text[finding.start : finding.end] == AWS_KEY
+
+
+def test_finding_carries_masked_preview_and_keyed_hash_never_the_value(engine: Engine) -> None:
+    [finding] = engine.scan(f"key={AWS_KEY}")
+    assert finding.masked == "AKIA************NB2P"
+    assert finding.value_hash == keyed_hash(AWS_KEY, HASH_KEY)
+    assert AWS_KEY not in repr(finding)
+    assert AWS_KEY not in str(finding.to_dict())
+
+
+def test_hash_depends_on_the_key() -> None:
+    assert keyed_hash(AWS_KEY, b"one") != keyed_hash(AWS_KEY, b"two")
+
+
+def test_repeated_values_are_each_found(engine: Engine) -> None:
+    text = f"{CARD} and again {CARD}"
+    spans = [(f.start, f.end) for f in engine.scan(text) if f.detector == "payment-card"]
+    assert spans == [(0, len(CARD)), (len(CARD) + 11, 2 * len(CARD) + 11)]
+
+
+def test_documented_example_key_is_not_a_finding(engine: Engine) -> None:
+    assert not [f for f in engine.scan("AKIAIOSFODNN7EXAMPLE") if f.category == "secret"]
+
+
+def test_validator_gates_and_raises_confidence(engine: Engine) -> None:
+    bad = "4111 1111 1111 1112"
+    assert not [f for f in engine.scan(f"card {bad}") if f.detector == "payment-card"]
+    [plain] = [f for f in engine.scan(f"ref {CARD}") if f.detector == "payment-card"]
+    [near] = [f for f in engine.scan(f"credit card {CARD}") if f.detector == "payment-card"]
+    assert plain.confidence == "medium"  # base low, validated
+    assert near.confidence == "high"  # validated and a keyword nearby
+
+
+def test_findings_are_ordered_and_disjoint(engine: Engine) -> None:
+    text = f"mail bob@acme-corp.com key {AWS_KEY} card {CARD} bob@acme-corp.com"
+    findings = engine.scan(text)
+    assert len(findings) >= 4
+    for before, after in zip(findings, findings[1:], strict=False):
+        assert before.end <= after.start
+
+
+def test_long_input_is_scanned_across_window_boundaries(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine_module, "CHUNK", 4096)
+    monkeypatch.setattr(engine_module, "OVERLAP", 512)
+    small_windows = Engine(hash_key=HASH_KEY)
+    # Keys placed so that some straddle the 4096-character window edges.
+    filler = "lorem ipsum dolor sit amet " * 7
+    text = "".join(f"{filler}{AWS_KEY} " for _ in range(200))
+    found = [f for f in small_windows.scan(text) if f.detector == "aws-access-key-id"]
+    assert len(found) == 200
+    assert all(text[f.start : f.end] == AWS_KEY for f in found)
+
+
+def test_empty_and_whitespace_input(engine: Engine) -> None:
+    assert engine.scan("") == []
+    assert engine.scan(" \n\t") == []
+
+
+def test_lone_surrogates_and_control_characters(engine: Engine) -> None:
+    text = f"\ud800 \x00\x1b[0m {AWS_KEY} \udfff"
+    [finding] = [f for f in engine.scan(text) if f.detector == "aws-access-key-id"]
+    assert text[finding.start : finding.end] == AWS_KEY
+
+
+def test_entropy() -> None:
+    assert shannon_entropy("aaaa") == 0
+    assert shannon_entropy("abcd") == 2
+
+
+def test_merge_keeps_one_candidate_per_overlap(engine: Engine) -> None:
+    rules = {r.id: r for r in engine.rules}
+    strong = engine_module._Candidate(rules["aws-access-key-id"], 10, 30, 2)
+    weak = engine_module._Candidate(rules["email"], 5, 25, 1)
+    apart = engine_module._Candidate(rules["email"], 40, 50, 1)
+    assert merge([weak, apart, strong]) == [strong, apart]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text())
+def test_any_text_is_safe_and_offsets_stay_inside(engine: Engine, text: str) -> None:
+    findings = engine.scan(text)
+    for finding in findings:
+        assert 0 <= finding.start < finding.end <= len(text)
+
+
+_PLANTS = st.sampled_from([AWS_KEY, CARD, "jane.doe@acme-corp.com"])
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(max_size=200), _PLANTS, st.text(max_size=200))
+def test_planted_values_are_found_whatever_surrounds_them(
+    engine: Engine, before: str, value: str, after: str
+) -> None:
+    text = f"{before} {value} {after}"
+    spans = {text[f.start : f.end] for f in engine.scan(text)}
+    # Random surroundings may extend the value (an e-mail's local part) but never hide it.
+    assert any(value in span or span in value for span in spans)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.binary(max_size=2000))
+def test_invalid_utf8_decoded_with_replacement_is_safe(engine: Engine, data: bytes) -> None:
+    text = data.decode("utf-8", "replace")
+    for finding in engine.scan(text):
+        assert 0 <= finding.start < finding.end <= len(text)

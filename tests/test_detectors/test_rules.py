@@ -1,0 +1,89 @@
+"""Rule files are checked strictly: a mistake fails at load, naming the file, rule and reason."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from detectors.engine import Engine
+from detectors.rules import CATEGORIES, RuleError, load_catalogue, load_file
+
+GOOD = """
+rules:
+  - id: acme-token
+    name: ACME token
+    category: secret
+    severity: high
+    patterns: ['\\bacme_(?P<value>[a-z0-9]{20})\\b']
+    examples: ["token acme_0123456789abcdefghij"]
+    negative_examples: ["acme_short"]
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "custom.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_custom_rule_file_is_loaded_and_used(tmp_path: Path) -> None:
+    rules = load_catalogue([write(tmp_path, GOOD)])
+    engine = Engine(rules, hash_key=b"k")
+    [finding] = engine.scan("use acme_0123456789abcdefghij now")
+    assert finding.detector == "acme-token"
+    assert finding.label == "ACME_TOKEN"
+    assert (finding.start, finding.end) == (9, 29)  # the value group, not the prefix
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        (("severity: high", "severity: high\n    colour: red"), "unknown key(s) colour"),
+        (("category: secret", "category: secrets"), "'category' is 'secrets'"),
+        (("    examples:", "    validator: crc99\n    examples:"), "unknown validator 'crc99'"),
+        (("[a-z0-9]{20})", "[a-z0-9]{20}"), "not a valid regular expression"),
+        (("(?P<value>", "("), "name the secret part"),
+        (("    name: ACME token\n", ""), "missing required key 'name'"),
+    ],
+)
+def test_invalid_rules_name_file_rule_and_reason(
+    tmp_path: Path, change: tuple[str, str], reason: str
+) -> None:
+    path = write(tmp_path, GOOD.replace(*change))
+    with pytest.raises(RuleError) as error:
+        load_file(path)
+    message = str(error.value)
+    assert str(path) in message
+    assert "acme-token" in message
+    assert reason in message
+
+
+def test_pattern_hyperscan_rejects_names_the_rule(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD.replace("[a-z0-9]{20}", "[a-z0-9]{20}a{0,70000}"))
+    with pytest.raises(RuleError, match=r"custom\.yaml: rule 'acme-token': Hyperscan rejects"):
+        Engine(load_catalogue([path]), hash_key=b"k")
+
+
+def test_duplicate_ids_are_rejected(tmp_path: Path) -> None:
+    first = write(tmp_path, GOOD)
+    second = tmp_path / "again.yaml"
+    second.write_text(GOOD, encoding="utf-8")
+    with pytest.raises(RuleError, match="already defined"):
+        load_catalogue([first, second])
+
+
+def test_catalogue_covers_every_category() -> None:
+    categories = {r.category for r in load_catalogue()}
+    assert categories == set(CATEGORIES)
+
+
+def test_catalogue_has_at_least_120_secret_detectors() -> None:
+    secrets = [r for r in load_catalogue() if r.category == "secret"]
+    assert len(secrets) >= 120
+
+
+def test_compiled_database_is_cached_on_disk(tmp_path: Path) -> None:
+    Engine(hash_key=b"k", cache_dir=tmp_path)
+    [cached] = list(tmp_path.glob("*.hsdb"))
+    assert cached.stat().st_size > 0

@@ -1,0 +1,405 @@
+"""The decision path of one prompt event, without Kafka: raw bytes in, decision, alert or dead
+letter out.
+
+`Pipeline.process` is pure apart from the clock: the Faust agent hands it each message's value
+with its topic, partition and offset, and produces what the Outcome holds. Checks run cheapest
+first (size, JSON, schema, text), so bad input costs little and never reaches the engine.
+Nothing in a decision, alert or dead-letter detail is taken from a detected value: only
+`Finding.masked` and `Finding.value_hash` describe what was found.
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from jsonschema import ValidationError
+from jsonschema.exceptions import best_match
+
+import schemas
+from detectors.engine import CONFIDENCE_LEVELS, Engine, Finding
+from detectors.redaction import RedactionContext, redact
+from streams.ocsf import (
+    ANALYTIC_KEYWORD,
+    ANALYTIC_REGEX,
+    ANALYTIC_RULE,
+    Detector,
+    PartFinding,
+    alert_uid,
+    build_alert,
+)
+from streams.policy import Policy, PolicyStore, Verdict
+
+DEADLETTER_REASONS = ("not_json", "invalid_utf8", "schema_violation", "no_text", "too_large")
+
+# Dead letters carry the original payload in base64 (4/3 of its size); beyond this many bytes
+# only the first ones are kept, so that a dead letter stays under Kafka's default 1 MB limit.
+DEADLETTER_PAYLOAD_MAX_BYTES = 512 * 1024
+MAX_MASKED = 3
+MAX_HASHES = 32
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Everything the worker publishes and counts for one consumed message."""
+
+    event_id: str | None
+    tenant_id: str | None
+    app: str | None
+    decision: dict[str, Any] | None  # valid against schemas/decision.v1.json; None for dead letters
+    alert: dict[str, Any] | None  # OCSF 2006, valid against schemas/alert.v1.json, or None
+    deadletter: dict[str, Any] | None  # valid against schemas/deadletter.v1.json, or None
+    findings: tuple[Finding, ...]  # for metrics (detector, category)
+    scanned_bytes: int
+    scan_seconds: float
+
+    @property
+    def action(self) -> str | None:
+        return self.decision["action"] if self.decision is not None else None
+
+
+class Pipeline:
+    """Decides prompt events. Not thread-safe (the Engine is not): one per agent."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        policies: PolicyStore,
+        max_event_bytes: int,
+        *,
+        deadletter_payload_max_bytes: int = DEADLETTER_PAYLOAD_MAX_BYTES,
+    ) -> None:
+        self.engine = engine
+        self.policies = policies
+        self.max_event_bytes = max_event_bytes
+        self.deadletter_payload_max_bytes = deadletter_payload_max_bytes
+        self._event_check = schemas.fast_validator("prompt_event")
+        self._event_validator = schemas.validator("prompt_event")
+        self.detectors: dict[str, Detector] = {
+            rule.id: Detector(rule.name, ANALYTIC_RULE if rule.aggregate else ANALYTIC_REGEX)
+            for rule in engine.rules
+        }
+        for dictionary in engine.dictionaries:
+            rule = dictionary.rule()
+            self.detectors[rule.id] = Detector(rule.name, ANALYTIC_KEYWORD)
+        policies.require_detectors(self.detectors)
+
+    def process(
+        self,
+        raw: bytes | None,
+        *,
+        topic: str,
+        partition: int,
+        offset: int,
+        now: float | None = None,
+    ) -> Outcome:
+        """Decide one message of the prompts topic; never raises for bad input."""
+        started = time.perf_counter()
+        clock = now if now is not None else time.time()
+        payload = raw if raw is not None else b""
+
+        def dead(reason: str, detail: str, document: Any = None) -> Outcome:
+            return self._deadletter(
+                payload, reason, detail, topic, partition, offset, clock, document
+            )
+
+        if len(payload) > self.max_event_bytes:
+            return dead(
+                "too_large",
+                f"the message has {len(payload)} bytes; the limit (max_event_bytes) is "
+                f"{self.max_event_bytes}",
+            )
+        if not payload:
+            return dead("not_json", "the message is empty (no value)")
+        try:
+            document = orjson.loads(payload)
+        except orjson.JSONDecodeError:
+            try:
+                payload.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                return dead("invalid_utf8", f"the message is not valid UTF-8 (byte {exc.start})")
+            return dead("not_json", "the message is not valid JSON")
+        if not isinstance(document, dict):
+            return dead("not_json", f"the message is JSON {_json_type(document)}, not an object")
+        if not self._event_check.is_valid(document):
+            error = best_match(self._event_validator.iter_errors(document))
+            # The two implementations agree on every schema keyword; should a format check
+            # ever differ, the stricter verdict wins and the detail says so.
+            detail = describe_error(error) if error is not None else "$: rejected by a format check"
+            return dead("schema_violation", detail, document)
+        content = document["content"]
+        parts = [("text", content["text"])] + [
+            (f"attachments[{i}]", a["text"]) for i, a in enumerate(content.get("attachments", ()))
+        ]
+        if not any(text.strip() for _, text in parts):
+            return dead(
+                "no_text",
+                "content.text is empty and no attachment has text (nothing to scan)",
+                document,
+            )
+
+        scan_started = time.perf_counter()
+        found: list[PartFinding] = []
+        scanned = 0
+        for part, text in parts:
+            if text:
+                scanned += len(text.encode("utf-8", "surrogatepass"))
+                found.extend(PartFinding(part, f) for f in self.engine.scan(text))
+        scan_seconds = time.perf_counter() - scan_started
+
+        policy = self.policies.for_tenant(document["tenant_id"])
+        app = document["app"]
+        verdict = policy.evaluate(
+            [pf.finding for pf in found],
+            app=app["name"],
+            operation=app["operation"],
+            groups=document["user"].get("groups", ()),
+        )
+        decision = self._decision(document, parts, found, verdict, policy)
+        alert = None
+        if verdict.alert:
+            alert = build_alert(
+                document, found, verdict, policy, decided_at=_ms(clock), detectors=self.detectors
+            )
+            decision["alert"] = alert["finding_info"]["uid"]
+        decision["timings"] = {
+            "scan_ms": round(scan_seconds * 1000, 3),
+            "decide_ms": round((time.perf_counter() - started) * 1000, 3),
+        }
+        decision["decided_at"] = _ms(now if now is not None else time.time())
+        return Outcome(
+            event_id=document["event_id"],
+            tenant_id=document["tenant_id"],
+            app=app["name"],
+            decision=decision,
+            alert=alert,
+            deadletter=None,
+            findings=tuple(pf.finding for pf in found),
+            scanned_bytes=scanned,
+            scan_seconds=scan_seconds,
+        )
+
+    def _decision(
+        self,
+        event: Mapping[str, Any],
+        parts: Sequence[tuple[str, str]],
+        found: Sequence[PartFinding],
+        verdict: Verdict,
+        policy: Policy,
+    ) -> dict[str, Any]:
+        return {
+            "schema_version": schemas.VERSIONS["decision"],
+            "event_id": event["event_id"],
+            "tenant_id": event["tenant_id"],
+            "conversation_id": event["conversation_id"],
+            "user_id": event["user"]["id"],
+            "app": {"name": event["app"]["name"], "operation": event["app"]["operation"]},
+            "action": verdict.enforced,
+            "policy_action": verdict.action,
+            "monitor_only": policy.monitor,
+            "alert": None,
+            "reasons": reasons(found, verdict.finding_actions),
+            "redactions": redactions(parts, found, verdict) if verdict.enforced == "redact" else [],
+            "message": verdict.message,
+            "policy": {
+                "id": policy.id,
+                "version": policy.version,
+                "digest": policy.digest,
+                "rule": verdict.rule,
+            },
+            "timings": {"scan_ms": 0.0, "decide_ms": 0.0},
+            "event_time": event["time"],
+            "decided_at": 0,
+        }
+
+    def _deadletter(
+        self,
+        payload: bytes,
+        reason: str,
+        detail: str,
+        topic: str,
+        partition: int,
+        offset: int,
+        clock: float,
+        document: Any,
+    ) -> Outcome:
+        kept = payload[: self.deadletter_payload_max_bytes]
+        event_id = _valid_field(document, "event_id", "id")
+        tenant_id = _valid_field(document, "tenant_id", None)
+        app = None
+        if isinstance(document, dict) and isinstance(document.get("app"), dict):
+            name = document["app"].get("name")
+            app_names = schemas.load("prompt_event")["$defs"]["app"]["properties"]["name"]["enum"]
+            app = name if name in app_names else None
+        letter = {
+            "schema_version": schemas.VERSIONS["deadletter"],
+            "reason": reason,
+            "detail": detail[:1000],
+            "source": {"topic": topic, "partition": partition, "offset": offset},
+            "received_at": _ms(clock),
+            "event_id": event_id,
+            "tenant_id": tenant_id,
+            "payload_bytes": len(payload),
+            "payload_b64": base64.b64encode(kept).decode("ascii"),
+            "payload_truncated": len(kept) < len(payload),
+        }
+        return Outcome(
+            event_id=event_id,
+            tenant_id=tenant_id,
+            app=app,
+            decision=None,
+            alert=None,
+            deadletter=letter,
+            findings=(),
+            scanned_bytes=0,
+            scan_seconds=0.0,
+        )
+
+
+def reasons(found: Sequence[PartFinding], actions: Sequence[str]) -> list[dict[str, Any]]:
+    """One entry per detector, in order of first occurrence, with masked previews and hashes."""
+    by_detector: dict[str, dict[str, Any]] = {}
+    for pf, action in zip(found, actions, strict=True):
+        f = pf.finding
+        entry = by_detector.get(f.detector)
+        if entry is None:
+            entry = by_detector[f.detector] = {
+                "detector": f.detector,
+                "category": f.category,
+                "severity": f.severity,
+                "count": 0,
+                "confidence": f.confidence,
+                "action": action,
+                "parts": [],
+                "masked": [],
+                "value_hashes": [],
+            }
+        entry["count"] += 1
+        if CONFIDENCE_LEVELS.index(f.confidence) > CONFIDENCE_LEVELS.index(entry["confidence"]):
+            entry["confidence"] = f.confidence
+        if _ACTION_RANK[action] > _ACTION_RANK[entry["action"]]:
+            entry["action"] = action
+        if pf.part not in entry["parts"]:
+            entry["parts"].append(pf.part)
+        if f.value_hash not in entry["value_hashes"] and len(entry["value_hashes"]) < MAX_HASHES:
+            entry["value_hashes"].append(f.value_hash)
+            if len(entry["masked"]) < MAX_MASKED:
+                entry["masked"].append(f.masked)
+    return list(by_detector.values())
+
+
+def redactions(
+    parts: Sequence[tuple[str, str]], found: Sequence[PartFinding], verdict: Verdict
+) -> list[dict[str, Any]]:
+    """The spans to replace: the findings the policy marked redact, part by part.
+
+    One RedactionContext per event: placeholders are numbered per prompt ([EMAIL_1]...), and
+    the same value gets the same placeholder in the text and in every attachment.
+    """
+    context = RedactionContext()
+    spans: list[dict[str, Any]] = []
+    for part, text in parts:
+        selected = [
+            pf.finding
+            for pf, action in zip(found, verdict.finding_actions, strict=True)
+            if pf.part == part and action == "redact"
+        ]
+        if not selected:
+            continue
+        for r in redact(text, selected, context).replacements:
+            spans.append(
+                {
+                    "part": part,
+                    "start": r.start,
+                    "end": r.end,
+                    "placeholder": r.placeholder,
+                    "detector": r.detector,
+                }
+            )
+    return spans
+
+
+def describe_error(error: ValidationError) -> str:
+    """Where and how a document breaks the schema, without echoing any value from it.
+
+    jsonschema's own messages quote the offending value (which may be prompt text), so the
+    detail is rebuilt from the path (property names of the schema, array indices) and the
+    keyword with the schema's expectation.
+    """
+    where = _path(error.absolute_path)
+    keyword = str(error.validator)
+    expected = error.validator_value
+    if keyword == "required" and isinstance(error.instance, dict):
+        missing = [k for k in expected if k not in error.instance]
+        return f"{where}: missing required field(s) {', '.join(missing)}"
+    if keyword == "additionalProperties":
+        return f"{where}: unexpected field(s) not defined by the schema"
+    if keyword == "type":
+        return f"{where}: expected type {expected}, got {_json_type(error.instance)}"
+    if keyword in ("enum", "const"):
+        allowed = expected if keyword == "enum" else [expected]
+        return f"{where}: expected one of {', '.join(map(str, allowed))}"
+    if keyword == "format":
+        return f"{where}: not a valid {expected}"
+    if keyword == "pattern":
+        return f"{where}: does not match the pattern {expected}"
+    if keyword in ("minLength", "maxLength", "minItems", "maxItems", "minimum", "maximum"):
+        return f"{where}: violates {keyword} {expected}"
+    if keyword == "uniqueItems":
+        return f"{where}: items must be unique"
+    return f"{where}: violates the schema keyword {keyword!r}"
+
+
+_ACTION_RANK = {"allow": 0, "warn": 1, "redact": 2, "block": 3}
+
+
+def _path(path: Sequence[str | int]) -> str:
+    rendered = "$"
+    for element in path:
+        rendered += f"[{element}]" if isinstance(element, int) else f".{element}"
+    return rendered
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
+
+
+def _valid_field(document: Any, name: str, definition: str | None) -> str | None:
+    """A top-level identifier of a (possibly invalid) event, when it is itself valid."""
+    if not isinstance(document, dict):
+        return None
+    value = document.get(name)
+    if not isinstance(value, str):
+        return None
+    schema = schemas.load("prompt_event")
+    sub = schema["$defs"][definition] if definition else schema["properties"][name]
+    validator = schemas.validator("prompt_event")
+    return value if validator.evolve(schema=sub).is_valid(value) else None
+
+
+def _ms(seconds: float) -> int:
+    return int(seconds * 1000)
+
+
+__all__ = [
+    "DEADLETTER_REASONS",
+    "Outcome",
+    "PartFinding",
+    "Pipeline",
+    "alert_uid",
+    "describe_error",
+]

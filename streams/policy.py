@@ -1,0 +1,507 @@
+"""Tenant policies: ordered YAML rules that turn a prompt's findings into an action.
+
+A policy is data (see the comment at the top of `streams/policies/default.yaml` for the format).
+`Policy.evaluate` is a pure function `(findings, app, operation, groups) -> Verdict`; the
+`PolicyStore` loads `default.yaml` and one `<tenant_id>.yaml` per tenant from a folder and
+re-reads them when their files change, keeping the last good policy when an edit is broken.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from detectors.engine import CONFIDENCE_LEVELS, Finding
+from detectors.rules import CATEGORIES
+from schemas import load as load_schema
+
+# Least to most severe: the most severe action of all matching rules wins.
+ACTIONS = ("allow", "warn", "redact", "block")
+MODES = ("enforce", "monitor")
+DEFAULT_POLICY = "default"
+_event_schema = load_schema("prompt_event")
+# Policy file names are tenant ids, so only names a valid event could ask for are loaded.
+TENANT_ID = re.compile(_event_schema["properties"]["tenant_id"]["pattern"])
+APPS: tuple[str, ...] = tuple(_event_schema["$defs"]["app"]["properties"]["name"]["enum"])
+OPERATIONS: tuple[str, ...] = tuple(
+    _event_schema["$defs"]["app"]["properties"]["operation"]["enum"]
+)
+
+_decision_schema = load_schema("decision")
+_policy_fields = _decision_schema["properties"]["policy"]["properties"]
+# Whatever a policy puts in a decision must fit the decision schema.
+MAX_ID = int(_policy_fields["id"]["maxLength"])
+MAX_VERSION = int(_policy_fields["version"]["maxLength"])
+MAX_RULE_NAME = int(_policy_fields["rule"]["maxLength"])
+MAX_MESSAGE = int(_decision_schema["properties"]["message"]["maxLength"])
+
+DEFAULT_MESSAGES: dict[str, str] = {
+    "warn": "This prompt contains information that may be sensitive. Check it before sending.",
+    "redact": "Sensitive values in this prompt were replaced by placeholders before sending.",
+    "block": "This prompt was blocked because it contains sensitive data.",
+}
+
+_POLICY_KEYS = {"id", "version", "mode", "extends", "description", "messages", "rules"}
+_RULE_KEYS = {"name", "description", "match", "action", "alert", "message"}
+_MATCH_KEYS = {
+    "categories",
+    "detectors",
+    "min_confidence",
+    "min_count",
+    "apps",
+    "operations",
+    "groups",
+    "exclude_groups",
+}
+
+
+class PolicyError(ValueError):
+    """A policy file is invalid; the message names the file, the rule and the field."""
+
+
+def action_rank(action: str) -> int:
+    return ACTIONS.index(action)
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """What a rule applies to. Empty sets mean "any"."""
+
+    categories: frozenset[str] = frozenset()
+    detectors: frozenset[str] = frozenset()
+    min_confidence: str = "low"
+    min_count: int = 1
+    apps: frozenset[str] = frozenset()
+    operations: frozenset[str] = frozenset()
+    groups: frozenset[str] = frozenset()
+    exclude_groups: frozenset[str] = frozenset()
+
+    def applies_to(self, app: str, operation: str, groups: Collection[str]) -> bool:
+        """The event-level scope: app, operation and the user's groups."""
+        if self.apps and app not in self.apps:
+            return False
+        if self.operations and operation not in self.operations:
+            return False
+        if self.groups and self.groups.isdisjoint(groups):
+            return False
+        return not (self.exclude_groups and not self.exclude_groups.isdisjoint(groups))
+
+    def selects(self, finding: Finding) -> bool:
+        """The finding-level filter: category, detector and confidence."""
+        if self.categories and finding.category not in self.categories:
+            return False
+        if self.detectors and finding.detector not in self.detectors:
+            return False
+        return CONFIDENCE_LEVELS.index(finding.confidence) >= CONFIDENCE_LEVELS.index(
+            self.min_confidence
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    name: str
+    match: Match
+    action: str
+    alert: bool = False
+    message: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What a policy decided for one prompt.
+
+    action: the policy's action (before monitor mode); `enforced` is what the edge applies.
+    finding_actions: per finding (same order as the findings given), the most severe action of
+        the rules that selected it, "allow" when none did; redaction replaces the findings whose
+        action is "redact" when the prompt's action is "redact".
+    """
+
+    action: str
+    enforced: str
+    rule: str | None
+    message: str | None
+    alert: bool
+    finding_actions: tuple[str, ...]
+    matched_rules: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    id: str
+    version: str
+    mode: str
+    rules: tuple[Rule, ...]
+    messages: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_MESSAGES))
+    source: str = ""
+    digest: str = ""
+
+    @property
+    def monitor(self) -> bool:
+        return self.mode == "monitor"
+
+    def message_for(self, rule: Rule) -> str | None:
+        if rule.action == "allow":
+            return rule.message
+        return rule.message or self.messages.get(rule.action)
+
+    def evaluate(
+        self, findings: Sequence[Finding], *, app: str, operation: str, groups: Collection[str]
+    ) -> Verdict:
+        """Every rule is checked; the most severe matching action wins, and among rules with
+        that action the first in file order names the decision and gives the message.
+
+        A rule matches when the event is in its scope and at least `min_count` findings pass its
+        filters (`min_count: 0` matches on scope alone, e.g. "block every upload to app X").
+        """
+        finding_ranks = [0] * len(findings)
+        best: Rule | None = None
+        alert = False
+        matched: list[str] = []
+        for rule in self.rules:
+            if not rule.match.applies_to(app, operation, groups):
+                continue
+            selected = [i for i, f in enumerate(findings) if rule.match.selects(f)]
+            if len(selected) < rule.match.min_count:
+                continue
+            matched.append(rule.name)
+            rank = action_rank(rule.action)
+            for i in selected:
+                finding_ranks[i] = max(finding_ranks[i], rank)
+            alert = alert or rule.alert
+            if best is None or rank > action_rank(best.action):
+                best = rule
+        action = best.action if best is not None else "allow"
+        enforced = "allow" if self.monitor else action
+        message = self.message_for(best) if best is not None and enforced != "allow" else None
+        return Verdict(
+            action=action,
+            enforced=enforced,
+            rule=best.name if best is not None else None,
+            message=message,
+            alert=alert,
+            finding_actions=tuple(ACTIONS[r] for r in finding_ranks),
+            matched_rules=tuple(matched),
+        )
+
+
+# --- loading -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Document:
+    """One parsed file, before `extends` is resolved."""
+
+    path: Path
+    policy: Policy
+    extends: str | None
+
+
+def _fail(where: str, reason: str) -> PolicyError:
+    return PolicyError(f"{where}: {reason}")
+
+
+def _string_set(
+    value: Any, where: str, name: str, allowed: Collection[str] | None = None
+) -> frozenset[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise _fail(where, f"field {name!r} must be a list of non-empty strings")
+    if allowed is not None:
+        unknown = sorted(set(value) - set(allowed))
+        if unknown:
+            raise _fail(
+                where,
+                f"field {name!r}: unknown value(s) {', '.join(unknown)}; "
+                f"expected any of {', '.join(allowed)}",
+            )
+    return frozenset(value)
+
+
+def _parse_match(raw: Any, where: str, detectors: Collection[str] | None) -> Match:
+    if not isinstance(raw, dict):
+        raise _fail(where, "field 'match' must be a mapping")
+    unknown = sorted(set(raw) - _MATCH_KEYS)
+    if unknown:
+        raise _fail(
+            where,
+            f"unknown key(s) match.{', match.'.join(unknown)}; "
+            f"allowed: {', '.join(sorted(_MATCH_KEYS))}",
+        )
+    min_confidence = raw.get("min_confidence", "low")
+    if min_confidence not in CONFIDENCE_LEVELS:
+        raise _fail(
+            where,
+            f"field 'match.min_confidence' must be one of {', '.join(CONFIDENCE_LEVELS)}",
+        )
+    min_count = raw.get("min_count", 1)
+    if not isinstance(min_count, int) or isinstance(min_count, bool) or min_count < 0:
+        raise _fail(where, "field 'match.min_count' must be an integer >= 0")
+    return Match(
+        categories=_string_set(raw.get("categories", []), where, "match.categories", CATEGORIES),
+        detectors=_string_set(raw.get("detectors", []), where, "match.detectors", detectors),
+        min_confidence=min_confidence,
+        min_count=min_count,
+        apps=_string_set(raw.get("apps", []), where, "match.apps", APPS),
+        operations=_string_set(raw.get("operations", []), where, "match.operations", OPERATIONS),
+        groups=_string_set(raw.get("groups", []), where, "match.groups"),
+        exclude_groups=_string_set(raw.get("exclude_groups", []), where, "match.exclude_groups"),
+    )
+
+
+def _parse_rule(raw: Any, index: int, source: str, detectors: Collection[str] | None) -> Rule:
+    name = raw.get("name") if isinstance(raw, dict) else None
+    where = f"{source}: rule {name!r}" if isinstance(name, str) else f"{source}: rule #{index + 1}"
+    if not isinstance(raw, dict):
+        raise _fail(where, "each rule must be a mapping")
+    unknown = sorted(set(raw) - _RULE_KEYS)
+    if unknown:
+        raise _fail(
+            where, f"unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(_RULE_KEYS))}"
+        )
+    if not isinstance(name, str) or not name.strip():
+        raise _fail(where, "field 'name' is required: a non-empty string")
+    if len(name) > MAX_RULE_NAME:
+        raise _fail(where, f"field 'name' is longer than {MAX_RULE_NAME} characters")
+    if "match" not in raw:
+        raise _fail(where, "field 'match' is required")
+    action = raw.get("action")
+    if action not in ACTIONS:
+        raise _fail(where, f"field 'action' must be one of {', '.join(ACTIONS)}")
+    alert = raw.get("alert", False)
+    if not isinstance(alert, bool):
+        raise _fail(where, "field 'alert' must be true or false")
+    message = raw.get("message")
+    if message is not None and (not isinstance(message, str) or not message.strip()):
+        raise _fail(where, "field 'message' must be a non-empty string")
+    if message is not None and len(message) > MAX_MESSAGE:
+        raise _fail(where, f"field 'message' is longer than {MAX_MESSAGE} characters")
+    for key in ("description",):
+        if key in raw and not isinstance(raw[key], str):
+            raise _fail(where, f"field {key!r} must be a string")
+    return Rule(
+        name=name,
+        match=_parse_match(raw["match"], where, detectors),
+        action=action,
+        alert=alert,
+        message=message,
+    )
+
+
+def parse_policy(
+    text: str, source: str, detectors: Collection[str] | None = None
+) -> tuple[Policy, str | None]:
+    """Parse one policy document; returns the policy and the name of the policy it extends.
+
+    `detectors`, when given, is the set of known detector ids: naming another is an error, so
+    a typo cannot silently disable a rule.
+    """
+    try:
+        raw = yaml.load(text, Loader=yaml.CSafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None)
+        raise PolicyError(f"{source}: invalid YAML{at}: {problem or exc}") from None
+    if not isinstance(raw, dict):
+        raise PolicyError(f"{source}: a policy file must be a mapping with 'id' and 'rules'")
+    unknown = sorted(set(raw) - _POLICY_KEYS)
+    if unknown:
+        raise PolicyError(
+            f"{source}: unknown key(s) {', '.join(unknown)}; "
+            f"allowed: {', '.join(sorted(_POLICY_KEYS))}"
+        )
+    policy_id = raw.get("id")
+    if not isinstance(policy_id, str) or not policy_id.strip() or len(policy_id) > MAX_ID:
+        raise PolicyError(
+            f"{source}: field 'id' is required: a non-empty string of at most {MAX_ID} characters"
+        )
+    version = raw.get("version")
+    if isinstance(version, bool) or not isinstance(version, (str, int)) or str(version) == "":
+        raise PolicyError(f"{source}: field 'version' is required: a string or an integer")
+    if len(str(version)) > MAX_VERSION:
+        raise PolicyError(f"{source}: field 'version' is longer than {MAX_VERSION} characters")
+    mode = raw.get("mode", "enforce")
+    if mode not in MODES:
+        raise PolicyError(f"{source}: field 'mode' must be one of {', '.join(MODES)}")
+    extends = raw.get("extends")
+    if extends is not None and extends != DEFAULT_POLICY:
+        raise PolicyError(f"{source}: field 'extends' can only be {DEFAULT_POLICY!r}")
+    if "description" in raw and not isinstance(raw["description"], str):
+        raise PolicyError(f"{source}: field 'description' must be a string")
+    messages_raw = raw.get("messages", {})
+    if not isinstance(messages_raw, dict):
+        raise PolicyError(f"{source}: field 'messages' must be a mapping of action to text")
+    for key, value in messages_raw.items():
+        if key not in DEFAULT_MESSAGES:
+            raise PolicyError(
+                f"{source}: field 'messages.{key}': expected one of {', '.join(DEFAULT_MESSAGES)}"
+            )
+        if not isinstance(value, str) or not value.strip() or len(value) > MAX_MESSAGE:
+            raise PolicyError(
+                f"{source}: field 'messages.{key}' must be a non-empty string of at most "
+                f"{MAX_MESSAGE} characters"
+            )
+    rules_raw = raw.get("rules")
+    if not isinstance(rules_raw, list):
+        raise PolicyError(f"{source}: field 'rules' is required: a list of rules")
+    rules = tuple(_parse_rule(r, i, source, detectors) for i, r in enumerate(rules_raw))
+    seen: set[str] = set()
+    for rule in rules:
+        if rule.name in seen:
+            raise PolicyError(f"{source}: rule {rule.name!r}: field 'name' is used twice")
+        seen.add(rule.name)
+    policy = Policy(
+        id=policy_id,
+        version=str(version),
+        mode=mode,
+        rules=rules,
+        messages={**DEFAULT_MESSAGES, **messages_raw},
+        source=source,
+        digest=hashlib.sha256(text.encode("utf-8")).hexdigest()[:16],
+    )
+    return policy, extends
+
+
+def load_policy(path: Path, detectors: Collection[str] | None = None) -> Policy:
+    """One policy file on its own (`extends` is not resolved)."""
+    return _read(path, detectors).policy
+
+
+def _read(path: Path, detectors: Collection[str] | None) -> _Document:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PolicyError(f"{path}: cannot read policy file: {exc}") from None
+    policy, extends = parse_policy(text, str(path), detectors)
+    return _Document(path, policy, extends)
+
+
+def _resolve(document: _Document, base: _Document | None) -> Policy:
+    """A policy with `extends: default` checks its own rules first, then the default's."""
+    policy = document.policy
+    if document.extends is None or base is None:
+        return policy
+    own_names = {r.name for r in policy.rules}
+    inherited = tuple(r for r in base.policy.rules if r.name not in own_names)
+    overridden = {k: v for k, v in policy.messages.items() if v != DEFAULT_MESSAGES.get(k)}
+    return replace(
+        policy,
+        rules=policy.rules + inherited,
+        messages={**base.policy.messages, **overridden},
+        digest=hashlib.sha256((policy.digest + base.policy.digest).encode()).hexdigest()[:16],
+    )
+
+
+class PolicyStore:
+    """The policies of every tenant, read from `<folder>/default.yaml` and
+    `<folder>/<tenant_id>.yaml`, re-read by `reload_if_changed` when files change.
+
+    Loading at startup raises PolicyError for any bad file. After startup a bad edit never
+    raises: the tenant keeps its previous good policy and the error is returned to the caller
+    (the worker logs it and counts it) once per edit.
+    """
+
+    def __init__(
+        self,
+        folder: Path,
+        monitor_only: bool = False,
+        detectors: Collection[str] | None = None,
+    ) -> None:
+        self.folder = Path(folder)
+        self.monitor_only = monitor_only
+        self.detectors: frozenset[str] | None = (
+            frozenset(detectors) if detectors is not None else None
+        )
+        self._stamps: dict[Path, tuple[int, int]] = {}
+        self._documents: dict[str, _Document] = {}
+        self._policies: dict[str, Policy] = {}
+        default = self.folder / f"{DEFAULT_POLICY}.yaml"
+        if not default.is_file():
+            raise PolicyError(f"{default}: the default policy file is missing")
+        for path, stamp in self._scan().items():
+            self._documents[_tenant_of(path)] = _read(path, self.detectors)
+            self._stamps[path] = stamp
+        self._build()
+
+    def for_tenant(self, tenant_id: str) -> Policy:
+        """The tenant's own policy, or the default one."""
+        return self._policies.get(tenant_id) or self._policies[DEFAULT_POLICY]
+
+    @property
+    def tenants(self) -> tuple[str, ...]:
+        return tuple(sorted(self._policies))
+
+    def require_detectors(self, detectors: Collection[str]) -> None:
+        """Check every loaded policy against the known detector ids, and every future reload.
+
+        Raises PolicyError naming the file and rule of the first unknown detector.
+        """
+        known = frozenset(detectors)
+        for document in self._documents.values():
+            _read(document.path, known)
+        self.detectors = known
+
+    def reload_if_changed(self) -> list[str]:
+        """Re-read added and changed files, forget removed ones; return the errors found."""
+        errors: list[str] = []
+        try:
+            current = self._scan()
+        except PolicyError as exc:
+            return [f"{exc} (keeping every policy)"]
+        changed = False
+        for path, stamp in current.items():
+            if self._stamps.get(path) == stamp:
+                continue
+            self._stamps[path] = stamp  # report a broken edit once, not on every poll
+            try:
+                self._documents[_tenant_of(path)] = _read(path, self.detectors)
+                changed = True
+            except PolicyError as exc:
+                errors.append(f"{exc} (keeping the previous policy)")
+        for path in set(self._stamps) - set(current):
+            del self._stamps[path]
+            tenant = _tenant_of(path)
+            if tenant == DEFAULT_POLICY:
+                errors.append(f"{path}: the default policy file was removed (keeping it)")
+                continue
+            if tenant in self._documents:
+                del self._documents[tenant]
+                changed = True
+        if changed:
+            self._build()
+        return errors
+
+    def _scan(self) -> dict[Path, tuple[int, int]]:
+        stamps: dict[Path, tuple[int, int]] = {}
+        try:
+            paths = sorted(self.folder.glob("*.yaml"))
+        except OSError as exc:  # the folder itself went away: keep everything
+            raise PolicyError(f"{self.folder}: cannot list policy files: {exc}") from None
+        for path in paths:
+            if not TENANT_ID.fullmatch(path.stem):
+                continue  # not a tenant policy file name (e.g. README.yaml): ignored
+            try:
+                info = path.stat()
+            except OSError:
+                continue  # removed while listing
+            stamps[path] = (info.st_mtime_ns, info.st_size)
+        return stamps
+
+    def _build(self) -> None:
+        base = self._documents.get(DEFAULT_POLICY)
+        policies: dict[str, Policy] = {}
+        for tenant, document in self._documents.items():
+            policy = _resolve(document, base)
+            if self.monitor_only:
+                policy = replace(policy, mode="monitor")
+            policies[tenant] = policy
+        self._policies = policies  # one assignment: readers see the old or the new set
+
+
+def _tenant_of(path: Path) -> str:
+    return path.stem

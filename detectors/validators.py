@@ -1,0 +1,729 @@
+"""Checksum and structure validators, one per algorithm, applied to candidate values.
+
+Each validator takes the matched value as written (it may hold spaces, dashes or dots) and
+returns True when the value is well-formed. They are registered by name in REGISTRY so rule
+files can refer to them. Every function here is written from the published algorithm named in
+its docstring; none raises on malformed input, it returns False.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import re
+from collections.abc import Callable
+from datetime import date
+
+import phonenumbers
+from Crypto.Hash import keccak
+
+Validator = Callable[[str], bool]
+
+REGISTRY: dict[str, Validator] = {}
+
+
+def register(function: Validator) -> Validator:
+    REGISTRY[function.__name__] = function
+    return function
+
+
+def digits(value: str) -> str:
+    """The decimal digits of a value, separators dropped."""
+    return "".join(ch for ch in value if "0" <= ch <= "9")
+
+
+def _compact(value: str) -> str:
+    """The ASCII letters and digits of a value, upper-cased, separators dropped."""
+    return "".join(ch for ch in value if ch.isascii() and ch.isalnum()).upper()
+
+
+def luhn_ok(number: str) -> bool:
+    """ISO/IEC 7812-1 Luhn: double every second digit from the right, the sum ends in 0."""
+    total = 0
+    for position, ch in enumerate(reversed(number)):
+        digit = ord(ch) - 48
+        if position % 2:
+            digit = digit * 2 - 9 if digit > 4 else digit * 2
+        total += digit
+    return total % 10 == 0
+
+
+@register
+def luhn(value: str) -> bool:
+    """Payment cards and other Luhn-checked numbers: at least 12 digits, Luhn sum valid."""
+    number = digits(value)
+    return len(number) >= 12 and len(set(number)) > 1 and luhn_ok(number)
+
+
+# ISO 13616 IBAN registry (SWIFT, release of 2025): total IBAN length per country code.
+IBAN_LENGTHS: dict[str, int] = {
+    "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22,
+    "BH": 22, "BI": 27, "BR": 29, "BY": 28, "CH": 21, "CR": 22, "CY": 28, "CZ": 24,
+    "DE": 22, "DJ": 27, "DK": 18, "DO": 28, "EE": 20, "EG": 29, "ES": 24, "FI": 18,
+    "FK": 18, "FO": 18, "FR": 27, "GB": 22, "GE": 22, "GI": 23, "GL": 18, "GR": 27,
+    "GT": 28, "HN": 28, "HR": 21, "HU": 28, "IE": 22, "IL": 23, "IQ": 23, "IS": 26,
+    "IT": 27, "JO": 30, "KW": 30, "KZ": 20, "LB": 28, "LC": 32, "LI": 21, "LT": 20,
+    "LU": 20, "LV": 21, "LY": 25, "MC": 27, "MD": 24, "ME": 22, "MK": 19, "MN": 20,
+    "MR": 27, "MT": 31, "MU": 30, "NI": 28, "NL": 18, "NO": 15, "OM": 23, "PK": 24,
+    "PL": 28, "PS": 29, "PT": 25, "QA": 29, "RO": 24, "RS": 22, "RU": 33, "SA": 24,
+    "SC": 31, "SD": 18, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "SO": 23, "ST": 25,
+    "SV": 28, "TL": 23, "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20,
+    "YE": 30,
+}  # fmt: skip
+
+
+@register
+def iban_mod97(value: str) -> bool:
+    """ISO 13616 IBAN: the registry length of its country, then ISO 7064 MOD 97-10.
+
+    Move the first four characters to the end, turn letters into numbers (A=10 .. Z=35):
+    the number mod 97 is 1. A country outside the IBAN registry, or a length other than the
+    registry's for that country, fails even when the checksum happens to hold.
+    """
+    iban = _compact(value)
+    if IBAN_LENGTHS.get(iban[:2]) != len(iban) or not iban[2:4].isdigit():
+        return False
+    rearranged = iban[4:] + iban[:4]
+    return int("".join(str(int(ch, 36)) for ch in rearranged)) % 97 == 1
+
+
+# --- United States ------------------------------------------------------------------------
+
+# Numbers the Social Security Administration voided after they were printed in advertising.
+_SSN_VOIDED = frozenset({"078051120", "219099999"})
+
+
+@register
+def us_ssn(value: str) -> bool:
+    """US Social Security number (SSA randomisation rules, 2011).
+
+    Nine digits AAA-GG-SSSS: area not 000, 666 or 900-999, group not 00, serial not 0000;
+    the two numbers the SSA voided after they appeared in advertising are rejected too.
+    """
+    number = digits(value)
+    if len(number) != 9 or number in _SSN_VOIDED:
+        return False
+    area, group, serial = number[:3], number[3:5], number[5:]
+    return area not in ("000", "666") and area[0] != "9" and group != "00" and serial != "0000"
+
+
+@register
+def us_itin(value: str) -> bool:
+    """US Individual Taxpayer Identification Number (IRS structure).
+
+    Nine digits 9XX-GG-SSSS whose group (4th and 5th digits) is in 50-65, 70-88, 90-92 or
+    94-99; serial not 0000.
+    """
+    number = digits(value)
+    if len(number) != 9 or number[0] != "9" or number[5:] == "0000":
+        return False
+    group = int(number[3:5])
+    return 50 <= group <= 65 or 70 <= group <= 88 or 90 <= group <= 92 or 94 <= group <= 99
+
+
+# --- France -------------------------------------------------------------------------------
+
+
+@register
+def fr_nir(value: str) -> bool:
+    """French social security number, NIR (INSEE): 13 characters and a 2-digit key.
+
+    Sex 1/2 (3/4, 7/8 for provisional numbers), year, month (01-12, 20, 30-42 or 50-99 when
+    unknown), department (2A and 2B for Corsica), commune, order; key = 97 - (n mod 97),
+    where for Corsica the department is read as 19 (2A) or 18 (2B).
+    """
+    nir = _compact(value)
+    if len(nir) != 15 or nir[0] not in "123478" or not nir[13:].isdigit():
+        return False
+    body = nir[:13]
+    department = body[5:7]
+    if department == "2A":
+        body = body[:5] + "19" + body[7:]
+    elif department == "2B":
+        body = body[:5] + "18" + body[7:]
+    if not body.isdigit():
+        return False
+    month = int(body[3:5])
+    if not (1 <= month <= 12 or month == 20 or 30 <= month <= 42 or month >= 50):
+        return False
+    return 97 - int(body) % 97 == int(nir[13:])
+
+
+@register
+def fr_siren(value: str) -> bool:
+    """French company number SIREN (INSEE): 9 digits with a Luhn check digit."""
+    number = digits(value)
+    return len(number) == 9 and number != "000000000" and luhn_ok(number)
+
+
+# La Poste's establishments share one SIREN; INSEE numbers them so the digit sum is a multiple
+# of 5 instead of a valid Luhn sum.
+_LA_POSTE_SIREN = "356000000"
+
+
+@register
+def fr_siret(value: str) -> bool:
+    """French establishment number SIRET (INSEE): SIREN + 5-digit NIC, Luhn over 14 digits.
+
+    La Poste's establishments (SIREN 356 000 000) follow INSEE's exception: the sum of the
+    14 digits is a multiple of 5.
+    """
+    number = digits(value)
+    if len(number) != 14 or not fr_siren(number[:9]):
+        return False
+    if number[:9] == _LA_POSTE_SIREN and sum(int(d) for d in number) % 5 == 0:
+        return True
+    return luhn_ok(number)
+
+
+# --- United Kingdom -----------------------------------------------------------------------
+
+_NINO = re.compile(r"[A-Z]{2}\d{6}[A-D]")
+_NINO_NEVER_FIRST = frozenset("DFIQUV")
+_NINO_NEVER_SECOND = frozenset("DFIQUVO")
+_NINO_UNUSED_PREFIXES = frozenset({"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"})
+
+
+@register
+def uk_nino(value: str) -> bool:
+    """UK National Insurance number (HMRC NIM39110): two prefix letters, six digits, A-D.
+
+    D, F, I, Q, U and V are never used in the prefix, O never as its second letter, and the
+    prefixes BG, GB, KN, NK, NT, TN and ZZ are not allocated.
+    """
+    nino = _compact(value)
+    if not _NINO.fullmatch(nino):
+        return False
+    first, second = nino[0], nino[1]
+    return (
+        first not in _NINO_NEVER_FIRST
+        and second not in _NINO_NEVER_SECOND
+        and nino[:2] not in _NINO_UNUSED_PREFIXES
+    )
+
+
+@register
+def uk_nhs(value: str) -> bool:
+    """NHS number (England, Wales, Isle of Man): 10 digits, modulus 11 check digit.
+
+    Weights 10 down to 2 on the first nine digits; check = 11 - (sum mod 11), 11 reads 0,
+    and a result of 10 means the number is never issued.
+    """
+    number = digits(value)
+    if len(number) != 10 or len(set(number)) == 1:
+        return False
+    total = sum(int(d) * w for d, w in zip(number[:9], range(10, 1, -1), strict=True))
+    check = 11 - total % 11
+    if check == 11:
+        check = 0
+    return check != 10 and check == int(number[9])
+
+
+# --- Germany ------------------------------------------------------------------------------
+
+
+def _iso7064_mod11_10(number: str) -> int:
+    """ISO/IEC 7064 MOD 11,10 (hybrid system): the check digit for a string of digits."""
+    product = 10
+    for ch in number:
+        total = (int(ch) + product) % 10 or 10
+        product = total * 2 % 11
+    return (11 - product) % 10
+
+
+@register
+def de_steuer_id(value: str) -> bool:
+    """German tax identification number, Steuer-IdNr (BZSt; AO §139b): 11 digits.
+
+    The first digit is not 0; among the first ten digits exactly one digit occurs twice or
+    three times (three times never side by side) and every other occurs at most once; the
+    last digit is the ISO/IEC 7064 MOD 11,10 check digit of the first ten.
+    """
+    number = digits(value)
+    if len(number) != 11 or number[0] == "0":
+        return False
+    body = number[:10]
+    counts = sorted((body.count(d) for d in set(body)), reverse=True)
+    if counts[0] not in (2, 3) or (len(counts) > 1 and counts[1] > 1):
+        return False
+    if counts[0] == 3 and any(body[i] == body[i + 1] == body[i + 2] for i in range(8)):
+        return False
+    return _iso7064_mod11_10(body) == int(number[10])
+
+
+# --- Spain --------------------------------------------------------------------------------
+
+_DNI_LETTERS = "TRWAGMYFPDXBNJZSQVHLCKE"
+
+
+@register
+def es_dni(value: str) -> bool:
+    """Spanish national identity number DNI (Real Decreto 1553/2005): 8 digits + letter.
+
+    The letter is TRWAGMYFPDXBNJZSQVHLCKE[number mod 23].
+    """
+    dni = _compact(value)
+    if len(dni) != 9 or not dni[:8].isdigit():
+        return False
+    return _DNI_LETTERS[int(dni[:8]) % 23] == dni[8]
+
+
+@register
+def es_nie(value: str) -> bool:
+    """Spanish foreigner identity number NIE: X, Y or Z, 7 digits, control letter.
+
+    X, Y, Z read as 0, 1, 2; the letter is then computed as for the DNI (mod 23).
+    """
+    nie = _compact(value)
+    if len(nie) != 9 or nie[0] not in "XYZ" or not nie[1:8].isdigit():
+        return False
+    return _DNI_LETTERS[int(str("XYZ".index(nie[0])) + nie[1:8]) % 23] == nie[8]
+
+
+# --- Italy --------------------------------------------------------------------------------
+
+# Decreto ministeriale 23/12/1976: values of characters in odd positions (1st, 3rd, ...), for
+# 0-9 and A-Z alike (a digit counts as the letter of the same rank, 0 as A).
+_CF_ODD = (1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25,
+           24, 23)  # fmt: skip
+_CF_MONTHS = "ABCDEHLMPRST"
+# Omocodia: when two people share a code, digits are replaced from the right by these letters.
+_CF_OMOCODIA = "LMNPQRSTUV"
+_CF_DIGIT_POSITIONS = (6, 7, 9, 10, 12, 13, 14)
+_CODICE_FISCALE = re.compile(r"[A-Z]{6}[0-9A-Z]{2}[A-Z][0-9A-Z]{2}[A-Z][0-9A-Z]{3}[A-Z]")
+
+
+@register
+def it_codice_fiscale(value: str) -> bool:
+    """Italian tax code, codice fiscale (DM 23/12/1976): 16 characters, check letter.
+
+    Surname and name (6 letters), year (2), month letter (ABCDEHLMPRST), day (01-31, +40 for
+    women), municipality (letter + 3 digits); digits may be replaced by LMNPQRSTUV
+    (omocodia). The 16th letter is the sum of odd-position values (table) and even-position
+    values (rank) mod 26, as a letter.
+    """
+    cf = _compact(value)
+    if not _CODICE_FISCALE.fullmatch(cf) or cf[8] not in _CF_MONTHS:
+        return False
+    plain = list(cf)
+    for position in _CF_DIGIT_POSITIONS:
+        ch = plain[position]
+        if ch.isdigit():
+            continue
+        if ch not in _CF_OMOCODIA:
+            return False
+        plain[position] = str(_CF_OMOCODIA.index(ch))
+    day = int(plain[9] + plain[10])
+    if not (1 <= day <= 31 or 41 <= day <= 71):
+        return False
+    total = 0
+    for index, ch in enumerate(cf[:15]):
+        rank = int(ch) if ch.isdigit() else ord(ch) - 65
+        total += _CF_ODD[rank] if index % 2 == 0 else rank
+    return chr(65 + total % 26) == cf[15]
+
+
+# --- Netherlands, Belgium -----------------------------------------------------------------
+
+
+@register
+def nl_bsn(value: str) -> bool:
+    """Dutch citizen service number BSN: 9 digits (8 digits read with a leading 0), 11-test.
+
+    9*d1 + 8*d2 + ... + 2*d8 - 1*d9 is a multiple of 11, and not zero.
+    """
+    number = digits(value)
+    if len(number) == 8:
+        number = "0" + number
+    if len(number) != 9 or number == "000000000":
+        return False
+    total = sum(int(d) * w for d, w in zip(number[:8], range(9, 1, -1), strict=True))
+    return (total - int(number[8])) % 11 == 0
+
+
+@register
+def be_national_number(value: str) -> bool:
+    """Belgian national register number (Rijksregisternummer / numéro national): 11 digits.
+
+    YYMMDD + 3-digit serial + key = 97 - (first nine digits mod 97); for people born in 2000
+    or later the nine digits are prefixed with 2 before the division. The month may be 00
+    (unknown date) or raised by 20 or 40 for BIS numbers; the serial is 001-998.
+    """
+    number = digits(value)
+    if len(number) != 11:
+        return False
+    month, serial = int(number[2:4]), int(number[6:9])
+    if month % 20 > 12 or month > 52 or not 1 <= serial <= 998:
+        return False
+    key = int(number[9:])
+    body = int(number[:9])
+    return key in (97 - body % 97, 97 - (2_000_000_000 + body) % 97)
+
+
+# --- Canada, India, Brazil ----------------------------------------------------------------
+
+
+@register
+def ca_sin(value: str) -> bool:
+    """Canadian Social Insurance Number (ESDC): 9 digits, Luhn, not starting with 0 or 8.
+
+    0 is never assigned and 8 is used for business numbers, not people.
+    """
+    number = digits(value)
+    return len(number) == 9 and number[0] not in "08" and luhn_ok(number)
+
+
+def _verhoeff_tables() -> tuple[list[list[int]], list[list[int]]]:
+    """Verhoeff's dihedral group D5 multiplication table and the position permutations."""
+    multiply = [
+        [
+            (j + k) % 5 if j < 5 and k < 5
+            else 5 + (j + k) % 5 if j < 5
+            else 5 + (j - k) % 5 if k < 5
+            else (j - k) % 5
+            for k in range(10)
+        ]
+        for j in range(10)
+    ]  # fmt: skip
+    # The permutation (1 5 8 9 4 2 7 0)(3 6) applied i times for position i.
+    step = [1, 5, 7, 6, 2, 8, 3, 0, 9, 4]
+    permute = [list(range(10))]
+    for _ in range(7):
+        permute.append([step[x] for x in permute[-1]])
+    return multiply, permute
+
+
+_VERHOEFF_D, _VERHOEFF_P = _verhoeff_tables()
+
+
+def verhoeff_ok(number: str) -> bool:
+    """Verhoeff (1969) check: folding the digits from the right through D5 yields 0."""
+    check = 0
+    for position, ch in enumerate(reversed(number)):
+        check = _VERHOEFF_D[check][_VERHOEFF_P[position % 8][ord(ch) - 48]]
+    return check == 0
+
+
+@register
+def in_aadhaar(value: str) -> bool:
+    """Indian Aadhaar number (UIDAI): 12 digits, not starting with 0 or 1, Verhoeff check."""
+    number = digits(value)
+    return len(number) == 12 and number[0] not in "01" and verhoeff_ok(number)
+
+
+_PAN = re.compile(r"[A-Z]{3}[ABCFGHJLPT][A-Z]\d{4}[A-Z]")
+
+
+@register
+def in_pan(value: str) -> bool:
+    """Indian Permanent Account Number (Income Tax Department): AAAAA9999A.
+
+    Five letters, four digits (not 0000), a letter; the fourth letter is the holder type:
+    A association, B body of individuals, C company, F firm, G government, H Hindu undivided
+    family, J artificial juridical person, L local authority, P person, T trust.
+    """
+    pan = value.strip()
+    return _PAN.fullmatch(pan) is not None and pan[5:9] != "0000"
+
+
+@register
+def br_cpf(value: str) -> bool:
+    """Brazilian individual taxpayer number CPF (Receita Federal): 11 digits, two mod-11 keys.
+
+    Each key is (sum of the preceding digits weighted from 10 or 11 down to 2) * 10 mod 11,
+    10 reading 0; numbers of one repeated digit pass the arithmetic but are never issued.
+    """
+    number = digits(value)
+    if len(number) != 11 or len(set(number)) == 1:
+        return False
+    for length in (9, 10):
+        total = sum(int(d) * w for d, w in zip(number[:length], range(length + 1, 1, -1),
+                                                 strict=True))
+        if total * 10 % 11 % 10 != int(number[length]):
+            return False
+    return True
+
+
+# --- Crypto-currency addresses ------------------------------------------------------------
+
+_BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+_BECH32 = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
+_BECH32_CONST = 1
+_BECH32M_CONST = 0x2BC830A3
+
+
+def _base58_decode(text: str) -> bytes | None:
+    """Bitcoin Base58: big-endian base 58, each leading '1' a leading zero byte."""
+    number = 0
+    for ch in text:
+        index = _BASE58.find(ch)
+        if index < 0:
+            return None
+        number = number * 58 + index
+    body = number.to_bytes((number.bit_length() + 7) // 8, "big")
+    return b"\x00" * (len(text) - len(text.lstrip("1"))) + body
+
+
+def _bech32_polymod(values: list[int]) -> int:
+    """BIP-173 checksum: the BCH code's remainder over GF(32)."""
+    generators = (0x3B6A57B2, 0x26508E6D, 0x1EA119FA, 0x3D4233DD, 0x2A1462B3)
+    checksum = 1
+    for value in values:
+        top = checksum >> 25
+        checksum = (checksum & 0x1FFFFFF) << 5 ^ value
+        for bit, generator in enumerate(generators):
+            if top >> bit & 1:
+                checksum ^= generator
+    return checksum
+
+
+def _segwit_ok(address: str) -> bool:
+    """BIP-173 / BIP-350 mainnet segwit address: bc1, Bech32 for v0, Bech32m for v1-v16."""
+    if address.lower() != address and address.upper() != address:
+        return False
+    address = address.lower()
+    hrp, separator, data_part = address.rpartition("1")
+    if hrp != "bc" or not separator or len(data_part) < 7 or len(address) > 90:
+        return False
+    if any(ch not in _BECH32 for ch in data_part):
+        return False
+    data = [_BECH32.index(ch) for ch in data_part]
+    expanded = [ord(ch) >> 5 for ch in hrp] + [0] + [ord(ch) & 31 for ch in hrp]
+    constant = _bech32_polymod(expanded + data)
+    version, program5 = data[0], data[1:-6]
+    if version > 16 or constant != (_BECH32_CONST if version == 0 else _BECH32M_CONST):
+        return False
+    # Regroup the 5-bit program into bytes; leftover padding must be under 5 bits and zero.
+    accumulator, bits, program = 0, 0, bytearray()
+    for group in program5:
+        accumulator = accumulator << 5 | group
+        bits += 5
+        if bits >= 8:
+            bits -= 8
+            program.append(accumulator >> bits & 0xFF)
+    if bits >= 5 or accumulator & ((1 << bits) - 1):
+        return False
+    if version == 0:
+        return len(program) in (20, 32)
+    return 2 <= len(program) <= 40
+
+
+@register
+def btc_address(value: str) -> bool:
+    """Bitcoin mainnet address: Base58Check (P2PKH 1..., P2SH 3...) or segwit bc1....
+
+    Base58Check: 25 bytes, version 0x00 or 0x05, last 4 bytes = first 4 bytes of
+    SHA-256(SHA-256(version + hash160)). Segwit: BIP-173 Bech32 checksum for witness
+    version 0 (20- or 32-byte program), BIP-350 Bech32m for versions 1 to 16.
+    """
+    address = value.strip()
+    if address[:3].lower() == "bc1":
+        return _segwit_ok(address)
+    if address[:1] not in ("1", "3") or not 26 <= len(address) <= 35:
+        return False
+    raw = _base58_decode(address)
+    if raw is None or len(raw) != 25 or raw[0] != (0x00 if address[0] == "1" else 0x05):
+        return False
+    payload, checksum = raw[:21], raw[21:]
+    return hashlib.sha256(hashlib.sha256(payload).digest()).digest()[:4] == checksum
+
+
+_ETH_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
+
+
+@register
+def eth_address(value: str) -> bool:
+    """Ethereum address with the EIP-55 mixed-case checksum (Keccak-256 of the lowercase hex).
+
+    A hex letter is upper-case exactly when the matching nibble of the hash is 8 or more.
+    All-lowercase or all-uppercase addresses carry no checksum (wallets and explorers print
+    them that way) and are accepted as unchecked; a mixed-case address must match EIP-55.
+    The all-zero address (the burn and "no address" sentinel in contracts) is rejected.
+    """
+    address = value.strip()
+    if not _ETH_ADDRESS.fullmatch(address):
+        return False
+    hex_part = address[2:]
+    lower = hex_part.lower()
+    if lower == "0" * 40:
+        return False
+    if hex_part in (lower, hex_part.upper()):
+        return True
+    digest = keccak.new(digest_bits=256, data=lower.encode("ascii")).hexdigest()
+    return all(
+        ch == (ch.upper() if int(nibble, 16) >= 8 else ch)
+        for ch, nibble in zip(hex_part, digest, strict=False)
+    )
+
+
+# --- Network addresses --------------------------------------------------------------------
+
+_DOCUMENTATION_NETWORKS = tuple(
+    ipaddress.ip_network(n)
+    for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32", "3fff::/20")
+)
+
+
+def _personal_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """True unless the address is one no person or host is reached at (RFC 6890 registry).
+
+    Loopback, unspecified, documentation (RFC 5737, RFC 3849, RFC 9637), link-local,
+    multicast and reserved ranges are not personal data. Private ranges (RFC 1918, ULA) stay
+    valid: a DLP reports them as low-severity infrastructure data.
+    """
+    if any(address in network for network in _DOCUMENTATION_NETWORKS):
+        return False
+    return not (
+        address.is_loopback
+        or address.is_unspecified
+        or address.is_link_local
+        or address.is_multicast
+        or address.is_reserved
+    )
+
+
+@register
+def ipv4(value: str) -> bool:
+    """IPv4 address in dotted-quad form (RFC 791; no leading zeros), reachable by a person.
+
+    See _personal_address for the ranges rejected; 0.0.0.0/8 and the broadcast address are
+    rejected as well, and so is an address ending in .0: written alone it names a network
+    (10.20.30.0), and it is how four-part version numbers read (4.0.0.0).
+    """
+    try:
+        address = ipaddress.IPv4Address(value.strip())
+    except ValueError:
+        return False
+    first, last = address.packed[0], address.packed[3]
+    if first == 0 or last == 0 or address == ipaddress.IPv4Address("255.255.255.255"):
+        return False
+    return _personal_address(address)
+
+
+@register
+def ipv6(value: str) -> bool:
+    """IPv6 address (RFC 4291 text form, RFC 5952), reachable by a person.
+
+    See _personal_address for the ranges rejected; an IPv4-mapped address is judged by the
+    IPv4 address it carries.
+    """
+    try:
+        address = ipaddress.IPv6Address(value.strip())
+    except ValueError:
+        return False
+    if address.ipv4_mapped is not None:
+        return ipv4(str(address.ipv4_mapped))
+    return _personal_address(address)
+
+
+# --- Telephone numbers --------------------------------------------------------------------
+
+# National significant number prefixes set aside for fiction, never assigned to a subscriber:
+# NANPA 555-0100..555-0199 (any area code); Ofcom's drama ranges (UK).
+_NANP_FICTION = re.compile(r"\d{3}55501\d{2}")
+_UK_DRAMA_PREFIXES = (
+    "1134960", "1144960", "1154960", "1164960", "1174960", "1184960", "1214960", "1314960",
+    "1414960", "1514960", "1614960", "1914980", "2079460", "2896496", "2920180", "1632960",
+    "7700900", "8081570", "9098790", "3069990",
+)  # fmt: skip
+
+
+def _phone(value: str, region: str | None, country_code: int | None, leading: str = "") -> bool:
+    """A number valid in the ITU-T E.164 plan per libphonenumber's metadata, not fictional.
+
+    Written without '+', a national number must begin with one of the `leading` digits (the
+    trunk prefix 0 in France, the UK and Germany): libphonenumber alone would read any digit
+    string as a national number of the region and accept far too much.
+    """
+    if not value.lstrip().startswith("+") and digits(value)[:1] not in leading:
+        return False
+    try:
+        number = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException:
+        return False
+    if country_code is not None and number.country_code != country_code:
+        return False
+    if not phonenumbers.is_valid_number(number):
+        return False
+    national = str(number.national_number)
+    if number.country_code == 1 and _NANP_FICTION.fullmatch(national):
+        return False
+    return not (number.country_code == 44 and national.startswith(_UK_DRAMA_PREFIXES))
+
+
+@register
+def phone_e164(value: str) -> bool:
+    """International number +CC... (ITU-T E.164): valid for its country in libphonenumber."""
+    return value.lstrip().startswith("+") and _phone(value, None, None)
+
+
+@register
+def phone_fr(value: str) -> bool:
+    """French number (ARCEP national numbering plan, +33): 0X XX XX XX XX, valid range."""
+    return _phone(value, "FR", 33, leading="0")
+
+
+@register
+def phone_us(value: str) -> bool:
+    """North American Numbering Plan number (+1; US and Canada share it), not 555-01XX."""
+    return _phone(value, "US", 1, leading="123456789")
+
+
+@register
+def phone_gb(value: str) -> bool:
+    """UK number (Ofcom National Telephone Numbering Plan, +44), not an Ofcom drama number."""
+    return _phone(value, "GB", 44, leading="0")
+
+
+@register
+def phone_de(value: str) -> bool:
+    """German number (Bundesnetzagentur numbering plan, +49): national form starts with 0."""
+    return _phone(value, "DE", 49, leading="0")
+
+
+@register
+def phone_es(value: str) -> bool:
+    """Spanish number (CNMC numbering plan, +34): nine digits starting 6, 7, 8 or 9."""
+    return _phone(value, "ES", 34, leading="6789")
+
+
+@register
+def phone_it(value: str) -> bool:
+    """Italian number (AGCOM numbering plan, +39): landlines start with 0, mobiles with 3."""
+    return _phone(value, "IT", 39, leading="03")
+
+
+# --- Dates --------------------------------------------------------------------------------
+
+_ISO_DATE = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
+_DMY_DATE = re.compile(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})")
+
+
+def _real_date(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+@register
+def date_of_birth(value: str) -> bool:
+    """A calendar date (proleptic Gregorian) from 1900-01-01 to today, as a birth date.
+
+    Formats: 1985-03-14 (ISO 8601), 14/03/1985, 14.03.1985, 14-03-1985 (day first) and
+    03/14/1985 (US, month first); a value is valid when either reading is a real date.
+    """
+    text = value.strip()
+    candidates: list[tuple[int, int, int]] = []
+    if match := _ISO_DATE.fullmatch(text):
+        year, month, day = (int(g) for g in match.groups())
+        candidates.append((year, month, day))
+    elif match := _DMY_DATE.fullmatch(text):
+        first, second, year = (int(g) for g in match.groups())
+        candidates += [(year, second, first), (year, first, second)]
+    today = date.today()
+    for year, month, day in candidates:
+        found = _real_date(year, month, day)
+        if found is not None and date(1900, 1, 1) <= found <= today:
+            return True
+    return False

@@ -1,0 +1,350 @@
+"""Each validator accepts values whose check digits were computed by hand or published in a
+standard, and rejects the same values with one character changed, a wrong length or a wrong
+letter. Valid values were built in the other direction (body first, check digit computed),
+so a validator that merely echoes its own arithmetic back cannot pass by construction.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from detectors import validators
+from detectors.validators import REGISTRY
+
+# validator name -> (valid values, invalid values)
+CASES: dict[str, tuple[list[str], list[str]]] = {
+    "luhn": (
+        ["4954255503491068", "5395 6309 4546 3384", "3780-580335-58604", "6270301592595387684"],
+        [
+            "4954255503491069",  # last digit changed
+            "4954255503491168",  # one middle digit changed
+            "49542555034",  # too short for a card
+            "0000000000000000",  # one repeated digit
+        ],
+    ),
+    "iban_mod97": (
+        [
+            "FR8729105241850756136644427",
+            "DE67 8779 5589 4091 1020 86",
+            "GB07NWBK04692844120170",
+            "NO9723186459836",  # shortest country (15)
+            "LC47HEMM346320268749651007906880",  # 32
+            "RU7386050660070730539025037406095",  # longest (33)
+            "GB82 WEST 1234 5698 7654 32",  # ECBS published specimen
+        ],
+        [
+            "FR8729105241850756136644428",  # last digit changed
+            "DE68877955894091102086",  # check digits changed
+            "DE288779558940911020861",  # mod 97 holds, but 23 characters for DE (22)
+            "NO572318645983",  # mod 97 holds, but 14 characters for NO (15)
+            "US42123456789012345678",  # mod 97 holds, US is not an IBAN country
+            "GB07NWBK0469284412017",  # one character short
+        ],
+    ),
+    "us_ssn": (
+        ["333-55-1482", "838-14-3175", "744 55 1963", "776870793"],
+        [
+            "000-55-1482",  # area 000
+            "666-55-1482",  # area 666
+            "938-14-3175",  # area 9xx (ITIN space)
+            "333-00-1482",  # group 00
+            "333-55-0000",  # serial 0000
+            "078-05-1120",  # voided by the SSA (Woolworth wallet card)
+            "333-55-148",  # eight digits
+        ],
+    ),
+    "us_itin": (
+        ["968-70-6793", "993-88-7625", "962-94-0474", "946-52-4895"],
+        [
+            "968-69-6793",  # group 69 outside the ranges
+            "962-93-0474",  # group 93 outside the ranges
+            "968-89-6793",  # group 89 outside the ranges
+            "868-70-6793",  # does not start with 9
+            "968-70-0000",  # serial 0000
+            "968-70-679",  # eight digits
+        ],
+    ),
+    "fr_nir": (
+        [
+            "185037511623881",
+            "2 92 11 69 381 047 76",
+            "1 78 06 2A 004 012 41",  # Corse-du-Sud
+            "201022B09630196",  # Haute-Corse
+        ],
+        [
+            "185037511623882",  # key changed
+            "185037511633881",  # one digit changed
+            "178062B00401241",  # 2A's key with 2B
+            "585037511623881",  # sex digit 5 is not used
+            "185137511623881",  # month 13
+            "18503751162388",  # fourteen characters
+        ],
+    ),
+    "fr_siren": (
+        ["712149996", "547 937 458", "285425906", "356000000"],
+        ["712149997", "547937468", "71214999", "000000000"],
+    ),
+    "fr_siret": (
+        [
+            "71214999608210",
+            "547 937 458 17945",
+            "28542590622717",
+            "35600000000006",  # La Poste, Luhn-valid
+            "35600000000001",  # La Poste exception: digit sum 15
+        ],
+        [
+            "71214999608211",  # last digit changed
+            "54793745817955",  # NIC digit changed
+            "35600000000019",  # La Poste, digit sum 24 and Luhn fails
+            "7121499960821",  # thirteen digits
+        ],
+    ),
+    "uk_nino": (
+        ["NA343290B", "WM 50 64 75 C", "XG093946A", "AB123456D"],
+        [
+            "QQ123456C",  # HMRC's documentation prefix: Q is never used
+            "DA343290B",  # D never first
+            "AO343290B",  # O never second
+            "GB343290B",  # unallocated prefix
+            "NA343290E",  # suffix only A-D
+            "NA34329B",  # five digits
+        ],
+    ),
+    "uk_nhs": (
+        ["6987692270", "568 071 8901", "5459978173", "943 476 5919"],  # last: NHS Digital specimen
+        ["6987692271", "5680718911", "545997817", "1111111111"],
+    ),
+    "de_steuer_id": (
+        [
+            "41326789033",
+            "32 017 542 987",
+            "27035869445",
+            "17273745608",  # one digit three times, never side by side
+        ],
+        [
+            "41326789034",  # check digit changed
+            "41326789133",  # one digit changed (also breaks the repetition rule)
+            "17772345607",  # three identical digits side by side
+            "12345678903",  # no digit repeated
+            "01326789033",  # leading zero
+            "4132678903",  # ten digits
+        ],
+    ),
+    "es_dni": (
+        ["70324102S", "81956515-V", "13098249W"],
+        ["70324102T", "70324112S", "7032410S", "81956515"],
+    ),
+    "es_nie": (
+        ["X6183292H", "Y-6766836-C", "Z3120624N"],
+        ["X6183292J", "Y6766836H", "W6183292H", "X618329H"],
+    ),
+    "it_codice_fiscale": (
+        [
+            "BNCLRA90E52H501T",
+            "VRDGPP83C14F205O",
+            "FRRMRC71A01L219N",
+            "BNCLRA90E52H50ML",  # omocodia: last digit of the municipality replaced by M
+            "RSSMRA85T10A562S",  # Agenzia delle Entrate specimen
+        ],
+        [
+            "BNCLRA90E52H501U",  # check letter changed
+            "BNCLRA90E52H502T",  # one digit changed
+            "BNCLRA90F52H501T",  # F is not a month letter
+            "BNCLRA90E52H50AT",  # A is not an omocodia letter
+            "BNCLRA90E52H501",  # fifteen characters
+        ],
+    ),
+    "nl_bsn": (
+        ["347507566", "4749.22.649", "177499527", "12345672"],  # last: 8 digits, read 012345672
+        ["347507567", "347517566", "3475075", "000000000"],
+    ),
+    "be_national_number": (
+        ["85031412302", "92.07.30-058.53", "05021132773"],  # last: born in 2005
+        [
+            "85031412303",  # key changed
+            "85031412402",  # serial changed
+            "85131412302",  # month 13
+            "8503141230",  # ten digits
+        ],
+    ),
+    "ca_sin": (
+        ["737267146", "679-899-534", "778 642 124"],
+        [
+            "737267147",  # last digit changed
+            "046454286",  # Luhn-valid but starts with 0 (the CRA's sample number)
+            "878642124",  # starts with 8: business numbers
+            "73726714",  # eight digits
+        ],
+    ),
+    "in_aadhaar": (
+        ["736985956324", "8835 9922 9348", "371225691853"],
+        [
+            "736985956325",  # check digit changed
+            "736985965324",  # two adjacent digits swapped (Verhoeff catches it)
+            "136985956324",  # starts with 1
+            "73698595632",  # eleven digits
+        ],
+    ),
+    "in_pan": (
+        ["KIJPY3828V", "DDZCI9150B", "PSSTE0829C"],
+        ["KIJDY3828V", "KIJPY0000V", "KIJPY38281", "kijpy3828v", "KIJPY3828"],
+    ),
+    "br_cpf": (
+        ["12324284502", "422.608.973-12", "61950238415"],
+        [
+            "12324284503",  # second key changed
+            "12324284512",  # first key changed
+            "11111111111",  # one repeated digit
+            "1232428450",  # ten digits
+        ],
+    ),
+    "btc_address": (
+        [
+            "1Z1sjbQLBk2DDJq5rDJn5WCWGfZoh8ZQ4",
+            "32zL5Wi2LNp99x7DwQYwkK6ufWk64DtRi9",
+            "bc1qqhlt29zxd7qcp04f2tvesp3tlzht90jlppawx8",
+            "bc1qxcgjefufu7wtluhvuamsknmn78zw78r2gkrqq900prc2ztznuxmsc7rqam",
+            "bc1p3tcdyw3jgvj4w80zgh9th4v7s9dxu93f9rmw0jp494nm9cmzw9zqy6jmuc",
+            "BC1QW508D6QEJXTDG4Y5R3ZARVARY0C5XW7KV8F3T4",  # BIP-173 test vector
+        ],
+        [
+            "1Z1sjbQLBk2DDJq5rDJn5WCWGfZoh8ZQ5",  # last character changed
+            "32zL5Wi2LNp99x7DwQYwkK6ufWk64DtRj9",  # one character changed
+            "bc1qqhlt29zxd7qcp04f2tvesp3tlzht90jlppawx9",  # checksum broken
+            "bc1p3tcdyw3jgvj4w80zgh9th4v7s9dxu93f9rmw0jp494nm9cmzw9zqy6jmua",  # broken
+            "bc1qqhlt29zxd7qcp04f2tvesp3tlzht90jlppaWx8",  # mixed case
+            "tb1qqhlt29zxd7qcp04f2tvesp3tlzht90jlppawx8",  # testnet prefix
+            "1Z1sjbQLBk2DDJq5rDJn5WCWGfZoh8ZQ0",  # 0 is not a Base58 character
+        ],
+    ),
+    "eth_address": (
+        [
+            "0x355Ed68915410B236c68406CE6E5c4b2cD759912",
+            "0xc74C7e0e988C8DD5CDe97Bb38d9eA3dcE04ae85A",
+            "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",  # EIP-55 test vector
+            "0x355ed68915410b236c68406ce6e5c4b2cd759912",  # lowercase: no checksum to check
+        ],
+        [
+            "0x355Ed68915410B236c68406CE6E5c4b2cD759913",  # hex digit changed, case kept
+            "0x355ed68915410B236c68406CE6E5c4b2cD759912",  # one letter's case flipped
+            "0x355Ed68915410B236c68406CE6E5c4b2cD75991",  # 39 hex digits
+            "0x0000000000000000000000000000000000000000",  # the zero address
+            "355Ed68915410B236c68406CE6E5c4b2cD759912",  # no 0x
+        ],
+    ),
+    "ipv4": (
+        ["81.56.102.17", "10.20.30.40", "172.16.5.4", "100.64.1.2"],
+        [
+            "127.0.0.1",  # loopback
+            "0.0.0.0",  # unspecified
+            "192.0.2.44",  # TEST-NET-1
+            "198.51.100.7",  # TEST-NET-2
+            "203.0.113.9",  # TEST-NET-3
+            "169.254.169.254",  # link-local (cloud metadata)
+            "255.255.255.0",  # a netmask: reserved range
+            "224.0.0.251",  # multicast
+            "10.20.30.0",  # a network, not a host
+            "4.0.0.0",  # reads like a version number, and is a network
+            "256.1.2.3",  # octet out of range
+            "01.2.3.4",  # leading zero
+        ],
+    ),
+    "ipv6": (
+        [
+            "2a01:e0a:1f3:4c50::1",
+            "2606:4700:4700::1111",
+            "fd12:3456:789a::1",  # unique local: private, kept
+            "::ffff:81.56.102.17",  # IPv4-mapped
+        ],
+        [
+            "::1",  # loopback
+            "::",  # unspecified
+            "2001:db8::8a2e:370:7334",  # documentation
+            "fe80::1ff:fe23:4567:890a",  # link-local
+            "ff02::1",  # multicast
+            "::ffff:127.0.0.1",  # mapped loopback
+            "2a01:e0a::1f3::1",  # two '::'
+            "12:30:45",  # a time of day
+        ],
+    ),
+    "phone_e164": (
+        ["+33 6 12 34 56 78", "+1 415 555 2671", "+44 20 7123 4567", "+4915123456789"],
+        [
+            "+33 6 12 34 56 7",  # one digit short
+            "+1 201 555 0123",  # NANP fiction range 555-01XX
+            "+44 20 7946 0958",  # Ofcom drama number
+            "06 12 34 56 78",  # no +country code
+        ],
+    ),
+    "phone_fr": (
+        ["06 12 34 56 78", "01.42.68.53.00", "0478912345", "+33 6 12 34 56 78"],
+        ["06 12 34 56 7", "00 12 34 56 78", "+44 20 7123 4567", "06 39 98 12 34"],
+    ),
+    "phone_us": (
+        ["(415) 555-2671", "212-736-5000", "1-617-253-1000", "+1 415 555 2671"],
+        ["(201) 555-0123", "(415) 555-267", "(123) 456-7890", "+33 6 12 34 56 78"],
+    ),
+    "phone_gb": (
+        ["020 7123 4567", "07911 123456", "0161 555 0123", "+44 20 7123 4567"],
+        ["020 7946 0958", "07700 900123", "01632 960123", "020 7123 456"],
+    ),
+    "phone_de": (
+        ["030 12345678", "0151 23456789", "089 1234567", "+49 30 12345678"],
+        ["030 1", "0001 23456789", "+33 6 12 34 56 78", "12345"],
+    ),
+    "phone_es": (
+        ["612 34 56 78", "91 123 45 67", "612345678", "+34 612 34 56 78"],
+        ["412 34 56 78", "612 34 56 7", "+33 6 12 34 56 78", "112"],
+    ),
+    "phone_it": (
+        ["06 1234 5678", "347 123 4567", "02 8765 4321", "+39 347 123 4567"],
+        ["47 123 4567", "347 12", "+33 6 12 34 56 78", "112"],
+    ),
+    "date_of_birth": (
+        ["1985-03-14", "14/03/1985", "03/14/1985", "14.03.1985", "29.02.2000", "1900-01-01"],
+        [
+            "1985-02-30",  # no such day
+            "29/02/1985",  # not a leap year
+            "14/13/1985",  # month 13 either way
+            "1899-12-31",  # before 1900
+            "01/01/2999",  # in the future
+            "1985-3",  # not a date
+        ],
+    ),
+}
+
+
+def _cases(which: int) -> list[tuple[str, str]]:
+    return [(name, value) for name, pair in CASES.items() for value in pair[which]]
+
+
+@pytest.mark.parametrize(("name", "value"), _cases(0))
+def test_accepts_valid_value(name: str, value: str) -> None:
+    assert REGISTRY[name](value), f"{name} rejects valid {value!r}"
+
+
+@pytest.mark.parametrize(("name", "value"), _cases(1))
+def test_rejects_invalid_value(name: str, value: str) -> None:
+    assert not REGISTRY[name](value), f"{name} accepts invalid {value!r}"
+
+
+def test_every_registered_validator_is_tested() -> None:
+    assert set(REGISTRY) == set(CASES)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_validators_never_raise_on_garbage(name: str) -> None:
+    for junk in ("", " ", "-", "0", "é", "0x", "bc1", "+", "\x00", "A" * 200, "9" * 200):
+        assert REGISTRY[name](junk) in (True, False)
+
+
+def test_verhoeff_published_example() -> None:
+    # Verhoeff's worked example: 236 gets check digit 3.
+    assert validators.verhoeff_ok("2363")
+    assert not validators.verhoeff_ok("2364")
+
+
+def test_iban_length_table_covers_registry_lengths() -> None:
+    assert validators.IBAN_LENGTHS["NO"] == 15
+    assert validators.IBAN_LENGTHS["RU"] == 33
+    assert all(15 <= n <= 34 for n in validators.IBAN_LENGTHS.values())

@@ -12,6 +12,10 @@ from collections.abc import Sequence
 COMMAND_MODULES = (
     "detectors.cli",
     "streams.kafka_local",
+    "streams.worker",
+    "streams.produce",
+    "streams.tail",
+    "streams.demo",
 )
 
 

@@ -85,6 +85,15 @@ class Settings(BaseSettings):
     metrics_port: int = Field(default=9400, description="port of the Prometheus /metrics server")
     metrics_host: str = Field(default="127.0.0.1", description="address /metrics listens on")
     log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR")
+    kafka_session_timeout_s: float = Field(
+        default=10.0,
+        ge=6.0,
+        description="how long the consumer group waits for a silent worker before moving its "
+        "partitions to the others; a worker restarted after a crash waits this long to rejoin",
+    )
+    policy_reload_interval_s: float = Field(
+        default=2.0, gt=0, description="how often the worker checks policy files for changes"
+    )
 
     @classmethod
     def settings_customise_sources(

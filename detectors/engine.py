@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import importlib.metadata
 import math
 import os
 import re
@@ -41,6 +42,7 @@ OVERLAP = 1 << 14
 
 CONFIDENCE_LEVELS = ("low", "medium", "high")
 HS_FLAGS = hyperscan.HS_FLAG_SINGLEMATCH | hyperscan.HS_FLAG_PREFILTER
+HYPERSCAN_VERSION = importlib.metadata.version("hyperscan")
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,8 +125,8 @@ class Engine:
         self._entries: list[_Entry] = []
         expressions: list[bytes] = []
         for rule in self.rules:
-            for index, (pattern, regex) in enumerate(zip(rule.patterns, rule.compiled, strict=True)):
-                self._entries.append(_Entry(rule, index, regex))
+            for index, pattern in enumerate(rule.patterns):
+                self._entries.append(_Entry(rule, index, rule.compiled[index]))
                 expressions.append(pattern.encode("utf-8"))
         for dictionary in self.dictionaries:
             rule = dictionary.rule()
@@ -224,7 +226,7 @@ class Engine:
         )
 
 
-def _record_hit(entry_id: int, start: int, end: int, flags: int, hits: list[int]) -> None:
+def _record_hit(entry_id: int, start: int, end: int, flags: int, hits: Any) -> None:
     hits.append(entry_id)
 
 
@@ -276,18 +278,19 @@ def compile_database(
     Without a cache folder the cache is in memory only. The disk cache holds the tenant's
     dictionary terms inside the compiled database, so its folder is private to the user (0700).
     """
-    digest = hashlib.sha256(hyperscan.__version__.encode())
+    digest = hashlib.sha256(HYPERSCAN_VERSION.encode())
     for expression, flag in zip(expressions, flags, strict=True):
         digest.update(len(expression).to_bytes(4, "big") + expression + flag.to_bytes(4, "big"))
     key = digest.hexdigest()
     path = cache_dir / f"{key}.hsdb" if cache_dir is not None else None
-    blob = _DATABASE_BLOBS.get(key)
-    if blob is None and path is not None and path.exists():
-        blob = path.read_bytes()
+    cached = _DATABASE_BLOBS.get(key)
+    if cached is None and path is not None and path.exists():
+        cached = path.read_bytes()
     database = None
-    if blob is not None:
+    if cached is not None:
         try:
-            database = hyperscan.loadb(blob, hyperscan.HS_MODE_BLOCK)
+            database = hyperscan.loadb(cached, hyperscan.HS_MODE_BLOCK)
+            blob = cached
         except hyperscan.error:
             database = None  # written by another Hyperscan build: compile afresh below
     if database is None:
@@ -323,8 +326,10 @@ def _name_rejected_pattern(
         try:
             single.compile(expressions=[expression], ids=[0], elements=1, flags=[flag])
         except hyperscan.error as exc:
-            what = f"term {entry.term!r}" if entry.regex is None else (
-                f"pattern {entry.rule.patterns[entry.pattern_index]!r}"
+            what = (
+                f"term {entry.term!r}"
+                if entry.regex is None
+                else (f"pattern {entry.rule.patterns[entry.pattern_index]!r}")
             )
             return RuleError(
                 f"{entry.rule.source}: rule {entry.rule.id!r}: Hyperscan rejects {what}: {exc}"

@@ -133,7 +133,8 @@ def parse_rule(raw: Any, source: str) -> Rule:
         raise fail("context 'required' needs 'keywords'")
     validator = raw.get("validator")
     if validator is not None and validator not in validators.REGISTRY:
-        raise fail(f"unknown validator {validator!r}; known: {', '.join(sorted(validators.REGISTRY))}")
+        known = ", ".join(sorted(validators.REGISTRY))
+        raise fail(f"unknown validator {validator!r}; known: {known}")
     label = raw.get("label", rule_id.upper().replace("-", "_").replace(".", "_"))
     if not _LABEL.fullmatch(label):
         raise fail(f"label {label!r} must be UPPER_SNAKE_CASE")

@@ -29,7 +29,8 @@ def write(tmp_path: Path, text: str) -> Path:
 
 def test_custom_rule_file_is_loaded_and_used(tmp_path: Path) -> None:
     rules = load_catalogue([write(tmp_path, GOOD)])
-    engine = Engine(rules, hash_key=b"k")
+    assert "acme-token" in {r.id for r in rules}
+    engine = Engine(load_file(tmp_path / "custom.yaml"), hash_key=b"k")
     [finding] = engine.scan("use acme_0123456789abcdefghij now")
     assert finding.detector == "acme-token"
     assert finding.label == "ACME_TOKEN"
@@ -62,7 +63,7 @@ def test_invalid_rules_name_file_rule_and_reason(
 def test_pattern_hyperscan_rejects_names_the_rule(tmp_path: Path) -> None:
     path = write(tmp_path, GOOD.replace("[a-z0-9]{20}", "[a-z0-9]{20}a{0,70000}"))
     with pytest.raises(RuleError, match=r"custom\.yaml: rule 'acme-token': Hyperscan rejects"):
-        Engine(load_catalogue([path]), hash_key=b"k")
+        Engine(load_file(path), hash_key=b"k")
 
 
 def test_duplicate_ids_are_rejected(tmp_path: Path) -> None:
@@ -84,6 +85,6 @@ def test_catalogue_has_at_least_120_secret_detectors() -> None:
 
 
 def test_compiled_database_is_cached_on_disk(tmp_path: Path) -> None:
-    Engine(hash_key=b"k", cache_dir=tmp_path)
+    Engine(load_file(write(tmp_path, GOOD)), hash_key=b"k", cache_dir=tmp_path)
     [cached] = list(tmp_path.glob("*.hsdb"))
     assert cached.stat().st_size > 0

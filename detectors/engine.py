@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import importlib
 import importlib.metadata
 import math
 import os
@@ -70,7 +71,9 @@ class _Entry:
     rule: Rule
     pattern_index: int
     regex: re.Pattern[str] | None  # None for dictionary terms, compiled on first hit
+    width: int | None  # longest match in characters, when bounded by OVERLAP
     term: str = ""
+    has_value: bool = False  # the regex names the sensitive part (?P<value>...)
 
 
 @dataclass(slots=True)
@@ -126,12 +129,16 @@ class Engine:
         expressions: list[bytes] = []
         for rule in self.rules:
             for index, pattern in enumerate(rule.patterns):
-                self._entries.append(_Entry(rule, index, rule.compiled[index]))
+                regex = rule.compiled[index]
+                has_value = "value" in regex.groupindex
+                self._entries.append(
+                    _Entry(rule, index, regex, max_width(regex), has_value=has_value)
+                )
                 expressions.append(pattern.encode("utf-8"))
         for dictionary in self.dictionaries:
             rule = dictionary.rule()
             for term in dictionary.terms:
-                self._entries.append(_Entry(rule, 0, None, term))
+                self._entries.append(_Entry(rule, 0, None, len(term), term))
                 expressions.append(re.escape(term).encode("utf-8"))
         flags = [
             HS_FLAGS | (hyperscan.HS_FLAG_CASELESS if e.rule.caseless else 0) for e in self._entries
@@ -140,7 +147,11 @@ class Engine:
         self._scratch = hyperscan.Scratch(self.database)
 
     def scan(self, text: str) -> list[Finding]:
-        """All findings in the text, ordered by start, non-overlapping; offsets are str indices."""
+        """All findings in the text, ordered by start; offsets are str indices.
+
+        Findings do not overlap, except that a region finding (a block of source code) may
+        contain others: the secret inside pasted code is reported as well as the code.
+        """
         if not text:
             return []
         candidates: list[_Candidate] = []
@@ -154,10 +165,14 @@ class Engine:
             if end == length:
                 break
             begin = owned
-        for rule, spans in aggregated.values():
-            level = CONFIDENCE_LEVELS.index(rule.confidence)
-            candidates.extend(_Candidate(rule, s, e, level) for s, e in code_blocks(text, spans))
-        return [self._finding(c, text) for c in merge(candidates)]
+        kept = merge(candidates)
+        if aggregated:
+            regions: list[_Candidate] = []
+            for rule, spans in aggregated.values():
+                level = CONFIDENCE_LEVELS.index(rule.confidence)
+                regions.extend(_Candidate(rule, s, e, level) for s, e in code_blocks(text, spans))
+            kept = sorted(kept + merge(regions), key=lambda c: c.start)
+        return [self._finding(c, text) for c in kept]
 
     def _scan_window(
         self,
@@ -168,15 +183,27 @@ class Engine:
         candidates: list[_Candidate],
         aggregated: dict[str, tuple[Rule, list[tuple[int, int, int]]]],
     ) -> None:
-        hits: list[int] = []
+        hits: list[int] = []  # pairs: entry id, end offset (bytes) of its first match
         data = text[begin:end].encode("utf-8", "surrogatepass")
         self.database.scan(data, _record_hit, context=hits, scratch=self._scratch)
-        for entry_id in hits:
-            entry = self._entries[entry_id]
+        if not hits:
+            return
+        ascii_only = len(data) == end - begin  # then byte offsets are character offsets
+        for i in range(0, len(hits), 2):
+            entry = self._entries[hits[i]]
             rule = entry.rule
             regex = entry.regex or _term_regex(entry.term, rule.caseless)
-            has_value = "value" in regex.groupindex
-            for match in regex.finditer(text, begin, end):
+            has_value = entry.has_value
+            # Every real match is also a prefilter match, so none ends before the first
+            # prefilter match does: for a pattern of bounded width, confirming can start
+            # that width before it instead of at the top of the text.
+            position = begin
+            if entry.width is not None:
+                first_end = hits[i + 1]
+                if not ascii_only:
+                    first_end = len(data[:first_end].decode("utf-8", "ignore"))
+                position = max(begin, begin + first_end - entry.width)
+            for match in regex.finditer(text, position, end):
                 start, stop = match.span("value") if has_value else match.span()
                 if start >= owned or start == stop:
                     continue
@@ -228,6 +255,19 @@ class Engine:
 
 def _record_hit(entry_id: int, start: int, end: int, flags: int, hits: Any) -> None:
     hits.append(entry_id)
+    hits.append(end)
+
+
+_SRE_PARSER: Any = importlib.import_module("re._parser")
+
+
+def max_width(regex: re.Pattern[str]) -> int | None:
+    """The longest match of the regex in characters, or None if unbounded or over OVERLAP."""
+    try:
+        width = int(_SRE_PARSER.parse(regex.pattern, regex.flags).getwidth()[1])
+    except (AttributeError, TypeError, ValueError, re.error):
+        return None  # another Python's parser: confirm from the top of the window
+    return width if width <= OVERLAP else None
 
 
 _TERM_REGEXES: dict[tuple[str, bool], re.Pattern[str]] = {}

@@ -55,15 +55,19 @@ class Redacted:
 def redact(
     text: str, findings: Sequence[Finding], context: RedactionContext | None = None
 ) -> Redacted:
-    """Replace each finding's span by its placeholder; findings must not overlap (scan's are)."""
+    """Replace each finding's span by its placeholder.
+
+    A finding inside one already replaced (a secret inside a redacted block of code) goes with
+    it; of findings starting at the same offset, the longest is replaced.
+    """
     context = context if context is not None else RedactionContext()
     parts: list[str] = []
     replacements: list[Replacement] = []
     mapping: dict[str, str] = {}
     position = 0
-    for finding in sorted(findings, key=lambda f: f.start):
+    for finding in sorted(findings, key=lambda f: (f.start, -f.end)):
         if finding.start < position:
-            raise ValueError(f"findings overlap at offset {finding.start}")
+            continue
         placeholder = context.placeholder(finding)
         parts.append(text[position : finding.start])
         parts.append(placeholder)

@@ -131,3 +131,42 @@ def test_invalid_utf8_decoded_with_replacement_is_safe(engine: Engine, data: byt
     text = data.decode("utf-8", "replace")
     for finding in engine.scan(text):
         assert 0 <= finding.start < finding.end <= len(text)
+
+
+@pytest.fixture(scope="module")
+def full_pass_engine() -> Engine:
+    """The same catalogue confirming every hit over the whole text, the reference."""
+    reference = Engine(hash_key=HASH_KEY)
+    reference._entries = [
+        engine_module._Entry(e.rule, e.pattern_index, e.regex, None, e.term, e.has_value)
+        for e in reference._entries
+    ]
+    return reference
+
+
+_SENSITIVE = st.sampled_from(
+    [AWS_KEY, CARD, "jane.doe@acme-corp.com", "FR76 3000 6000 0112 3456 7890 189", "é", "\n"]
+)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=SHARED_ENGINE)
+@given(st.lists(st.one_of(st.text(max_size=40), _SENSITIVE), max_size=12))
+def test_windowed_confirmation_finds_what_a_full_pass_finds(
+    engine: Engine, full_pass_engine: Engine, pieces: list[str]
+) -> None:
+    text = " ".join(pieces)
+    assert engine.scan(text) == full_pass_engine.scan(text)
+
+
+def test_secret_inside_pasted_code_is_reported_with_the_code(engine: Engine) -> None:
+    code = (
+        "import os\n"
+        "import requests\n\n"
+        "def upload(path):\n"
+        f'    key = "{AWS_KEY}"\n'
+        "    with open(path) as handle:\n"
+        "        return requests.post(URL, data=handle.read(), auth=(key, SECRET))\n"
+    )
+    findings = engine.scan("Why does this fail?\n" + code)
+    detectors = {f.detector for f in findings}
+    assert {"source-code", "aws-access-key-id"} <= detectors

@@ -42,3 +42,12 @@ def test_restore_puts_values_back_into_the_answer(engine: Engine) -> None:
 def test_round_trip_restores_the_original(engine: Engine) -> None:
     result = redact(TEXT, engine.scan(TEXT))
     assert restore(result.text, result.mapping) == TEXT
+
+
+def test_a_finding_inside_a_redacted_region_goes_with_it(engine: Engine) -> None:
+    text = "code:\nimport os\nimport sys\n\ndef run():\n    return 'jane.doe@acme-corp.com'\n"
+    findings = engine.scan(text)
+    assert {f.detector for f in findings} >= {"source-code", "email"}
+    result = redact(text, findings)
+    assert result.text == "code:\n[SOURCE_CODE_1]\n"
+    assert restore(result.text, result.mapping) == text

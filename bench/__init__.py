@@ -1,0 +1,1 @@
+"""Benchmarks: a labelled prompt corpus, detection quality, scan throughput, the pipeline."""

@@ -41,8 +41,8 @@ class Dictionary:
             lines = path.read_text(encoding="utf-8").splitlines()
         except (OSError, UnicodeDecodeError) as exc:
             raise RuleError(f"{path}: cannot read dictionary: {exc}") from None
-        kept = (line.strip() for line in lines if not line.startswith("#"))
-        terms = tuple(dict.fromkeys(term for term in kept if term))
+        kept = (line.strip() for line in lines)
+        terms = tuple(dict.fromkeys(t for t in kept if t and not t.startswith("#")))
         return cls(name=path.stem.lower(), terms=terms, category=category)
 
     def rule(self) -> Rule:

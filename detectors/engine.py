@@ -139,7 +139,7 @@ class Engine:
             rule = dictionary.rule()
             for term in dictionary.terms:
                 self._entries.append(_Entry(rule, 0, None, len(term), term))
-                expressions.append(re.escape(term).encode("utf-8"))
+                expressions.append(_term_expression(term, rule.caseless).encode("utf-8"))
         flags = [
             HS_FLAGS | (hyperscan.HS_FLAG_CASELESS if e.rule.caseless else 0) for e in self._entries
         ]
@@ -274,13 +274,32 @@ _TERM_REGEXES: dict[tuple[str, bool], re.Pattern[str]] = {}
 
 
 def _term_regex(term: str, caseless: bool) -> re.Pattern[str]:
-    """A dictionary term as a whole-word regex, compiled the first time the term is seen."""
+    """A dictionary term as a whole-word regex, compiled the first time the term is seen.
+
+    Unlike catalogue patterns, terms are names in any language: word boundaries and case
+    are Unicode's, so "Orion" is not found inside "Orionés" and "Zéphyr" finds "ZÉPHYR".
+    """
     key = (term, caseless)
     regex = _TERM_REGEXES.get(key)
     if regex is None:
-        flags = re.ASCII | (re.IGNORECASE if caseless else 0)
+        flags = re.IGNORECASE if caseless else 0
         regex = _TERM_REGEXES[key] = re.compile(rf"(?<!\w){re.escape(term)}(?!\w)", flags)
     return regex
+
+
+def _term_expression(term: str, caseless: bool) -> str:
+    """The term for Hyperscan, whose caseless mode folds ASCII only: other letters are spelt
+    out in both cases, so the prefilter never misses what the Unicode regex would find."""
+    if not caseless or term.isascii():
+        return re.escape(term)
+    parts = []
+    for char in term:
+        lower, upper = char.lower(), char.upper()
+        if char.isascii() or lower == upper:
+            parts.append(re.escape(char))
+        else:
+            parts.append(f"(?:{re.escape(lower)}|{re.escape(upper)})")
+    return "".join(parts)
 
 
 def merge(candidates: list[_Candidate]) -> list[_Candidate]:

@@ -1,0 +1,406 @@
+"""The Faust app of the worker: one agent that turns prompt events into decisions.
+
+The agent only moves bytes: it hands each raw message to `Pipeline.process` (the pure core) and
+produces what comes back: the decision to the decisions topic (key: event_id), the OCSF alert to
+the alerts topic, a dead letter to the dead-letter topic (key: "<topic>:<partition>:<offset>").
+
+Delivery is at least once: a prompt event's offset is committed only after its outputs are
+delivered to Kafka. How, in Faust's terms:
+
+* Faust commits, per partition, up to the first offset that is not *acked*; an event is acked
+  when the stream moves past it unless the stream is a `noack()` stream, where acking is ours.
+* Outputs go straight to the producer (`app.producer.send`, which `Topic.send` ends in too):
+  it only enqueues the message and returns its delivery future, done once the broker has it
+  (acks=all). `stream_publish_on_commit` stays off: that mode "attaches" outputs to the source
+  offset and holds them back until the next commit, seconds of latency.
+* So the agent iterates `stream.noack().events()`, sends the outputs, and hands the event with
+  its delivery futures to an `OrderedAcker`, which awaits them *in the order the events came*
+  and only then acks the event. Faust's own commit (every `broker_commit_interval` seconds or
+  `broker_commit_every` acks) can therefore never cover an event whose decision is not on the
+  broker. Acks must be in order: faust-streaming 0.15's `Consumer._new_offset` commits past a
+  single not-yet-acked offset at the head of a partition (its "gap of one" check, issue 606),
+  and deliveries to different decision partitions complete in any order.
+* A failed delivery, or an exception out of the pipeline, crashes the worker (the agent runs
+  under mode's `CrashingSupervisor`; Faust's default supervisor would restart the agent in
+  place and go on acking later events, committing past the failed one). The event stays
+  unacked, so the next worker processes it again: a duplicate at worst, never a loss.
+* SIGKILL loses only what was not committed; those events are processed again after the
+  restart and their decisions come out a second time, with the same event_id and action.
+
+Nothing here logs prompt text or payloads: only event ids, offsets, reasons and counts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import ssl
+import time
+import traceback
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+import faust
+import orjson
+from faust.types import TP, EventT, StreamT
+from mode import CrashingSupervisor
+
+from streams.metrics import Metrics
+from streams.topics import Topics
+
+if TYPE_CHECKING:
+    from airlock.config import Settings
+    from streams.pipeline import Outcome, Pipeline
+    from streams.policy import PolicyStore
+
+log = logging.getLogger("airlock.worker")
+
+# Faust settings that matter for throughput and latency (bench/pipeline.py measures them).
+STREAM_BUFFER_MAXSIZE = 4096  # messages buffered per partition before the fetcher pauses it
+# Outputs wait up to this long to be sent in one produce request with others. Produce requests
+# cost the worker most of its I/O time (socket writes to the broker), so fewer, larger ones
+# pay: in bench/pipeline.py, 0 -> 5 ms took the pass-through worker from ~2,000 to ~3,300
+# events/s and 20 ms to ~7,500, but Airlock (bound by scanning) gained little from 5 to 20 ms
+# while its p99 grew: 5 ms is a tenth of the 50 ms p99 goal.
+PRODUCER_LINGER_S = 0.005
+PRODUCER_MAX_BATCH_BYTES = 256 * 1024
+BROKER_COMMIT_INTERVAL_S = 1.0  # bounds the replay after a crash to about a second of events
+BROKER_COMMIT_EVERY = 5000  # ... or this many acked events, whichever comes first
+MAX_POLL_RECORDS = 1000
+ACK_QUEUE_MAXSIZE = 8192  # events awaiting delivery of their outputs; back-pressure beyond
+SUMMARY_INTERVAL_S = 30.0  # how often the worker logs its counts
+
+
+class PipelineFailure(RuntimeError):
+    """The pipeline or the producer failed on one event; the worker stops without acking it.
+
+    Its message names the event's topic, partition and offset and the exception's type only:
+    the original exception's text may quote the payload (UnicodeDecodeError does), so it is not
+    chained and not logged.
+    """
+
+
+def broker_urls(bootstrap: str) -> list[str]:
+    return [f"kafka://{server.strip()}" for server in bootstrap.split(",") if server.strip()]
+
+
+def broker_credentials(settings: Settings) -> faust.auth.Credentials | None:
+    """Faust's credentials for the configured security protocol (None for PLAINTEXT)."""
+    protocol = settings.kafka_security_protocol.upper()
+    context: ssl.SSLContext | None = None
+    if protocol in ("SSL", "SASL_SSL"):
+        cafile = str(settings.kafka_ssl_cafile) if settings.kafka_ssl_cafile else None
+        context = ssl.create_default_context(cafile=cafile)
+    if protocol.startswith("SASL"):
+        password = settings.kafka_password
+        return faust.SASLCredentials(
+            username=settings.kafka_username,
+            password=password.get_secret_value() if password is not None else None,
+            ssl_context=context,
+            mechanism=settings.kafka_sasl_mechanism or "PLAIN",
+        )
+    if context is not None:
+        return faust.SSLCredentials(context)
+    return None
+
+
+def faust_app(settings: Settings, *, app_id: str | None = None, **overrides: Any) -> faust.App:
+    """A Faust app configured from the settings, without agents.
+
+    Topics are created by `streams.topics.create_topics`, never by Faust (the broker does not
+    auto-create them either); there are no tables and no web server, so nothing can expose
+    prompt content over HTTP.
+    """
+    options: dict[str, Any] = {
+        "broker": broker_urls(settings.bootstrap),
+        "broker_credentials": broker_credentials(settings),
+        "key_serializer": "raw",
+        "value_serializer": "raw",
+        "web_enabled": False,
+        "web_tables_enabled": False,
+        "web_host": "127.0.0.1",
+        "topic_allow_declare": False,
+        "topic_disable_leader": True,
+        "autodiscover": False,
+        "datadir": str(Path(settings.cache_dir) / "faust"),
+        "consumer_auto_offset_reset": "earliest",
+        "stream_buffer_maxsize": STREAM_BUFFER_MAXSIZE,
+        "stream_publish_on_commit": False,
+        "stream_wait_empty": True,
+        "producer_linger": PRODUCER_LINGER_S,
+        "producer_max_batch_size": PRODUCER_MAX_BATCH_BYTES,
+        "producer_acks": -1,
+        "broker_commit_interval": BROKER_COMMIT_INTERVAL_S,
+        "broker_commit_every": BROKER_COMMIT_EVERY,
+        "broker_max_poll_records": MAX_POLL_RECORDS,
+        "broker_session_timeout": settings.kafka_session_timeout_s,
+        "broker_heartbeat_interval": min(3.0, settings.kafka_session_timeout_s / 3),
+    }
+    options.update(overrides)
+    return faust.App(app_id or settings.group_id, **options)
+
+
+def raw_topic(app: faust.App, name: str) -> faust.TopicT:
+    """A topic of raw bytes; empty values (tombstones) reach the agent too."""
+    return app.topic(
+        name,
+        key_type=bytes,
+        value_type=bytes,
+        key_serializer="raw",
+        value_serializer="raw",
+        allow_empty=True,
+    )
+
+
+async def send(app: faust.App, topic: str, key: bytes, value: bytes) -> Awaitable[Any]:
+    """Hand one message to the producer; return its delivery future (done once the broker has
+    it, with acks=all). Straight to `app.producer`, skipping `Topic.send`'s per-message
+    bookkeeping (sensors, FutureMessage), which cost measurable CPU per event."""
+    return await app.producer.send(topic, key, value, None, None, None)
+
+
+def _event_time(decision: dict[str, Any] | None) -> float | None:
+    """The prompt event's time (epoch seconds) as the decision states it (epoch ms)."""
+    value = decision.get("event_time") if decision else None
+    return value / 1000.0 if isinstance(value, int | float) else None
+
+
+@dataclass(slots=True)
+class InFlight:
+    """An event whose outputs are on their way to the broker."""
+
+    event: EventT[bytes]
+    deliveries: list[Awaitable[Any]]
+    on_delivered: Callable[[], None] | None = None
+
+
+@dataclass
+class OrderedAcker:
+    """Acks events in arrival order, each once all its outputs are delivered (see module doc)."""
+
+    stream: StreamT[Any]
+    queue: asyncio.Queue[InFlight] = field(
+        default_factory=lambda: asyncio.Queue(maxsize=ACK_QUEUE_MAXSIZE)
+    )
+
+    async def put(self, item: InFlight) -> None:
+        await self.queue.put(item)
+
+    async def run(self) -> None:
+        while True:
+            item = await self.queue.get()
+            for delivery in item.deliveries:
+                try:
+                    await delivery
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    message = item.event.message
+                    raise PipelineFailure(
+                        f"an output of {message.topic}:{message.partition}:{message.offset} "
+                        f"was not delivered ({type(exc).__name__}); the event is not acked and "
+                        "will be processed again"
+                    ) from None
+            if item.on_delivered is not None:
+                item.on_delivered()
+            await self.stream.ack(item.event)
+
+
+async def run_acked(
+    stream: faust.Stream[bytes], handle: Callable[[EventT[bytes]], Awaitable[InFlight]]
+) -> None:
+    """Drive a no-ack stream through `handle`, acking each event once its outputs are delivered.
+
+    Returns when the stream ends; raises as soon as the acker fails (a delivery failed), even
+    while the stream is idle, so that the agent, and with it the worker, crashes at once.
+    """
+    noack = stream.noack()
+    acker = OrderedAcker(noack)
+
+    async def consume() -> None:
+        async for event in noack.events():
+            await acker.put(await handle(event))
+
+    tasks = [asyncio.ensure_future(acker.run()), asyncio.ensure_future(consume())]
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            task.result()  # re-raises the failure, if any
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+class WorkerCounts:
+    """Counts for the periodic summary line of the log."""
+
+    def __init__(self) -> None:
+        self.actions: Counter[str] = Counter()
+        self.deadletters: Counter[str] = Counter()
+        self.logged_total = 0
+        self.logged_at = 0.0
+
+    @property
+    def total(self) -> int:
+        return sum(self.actions.values()) + sum(self.deadletters.values())
+
+
+def build_app(
+    settings: Settings,
+    *,
+    pipeline: Pipeline,
+    policies: PolicyStore,
+    metrics: Metrics,
+    topics: Topics | None = None,
+) -> faust.App:
+    """The worker's Faust app: the decide agent plus a timer for policy reload and lag."""
+    topics = topics or Topics.from_prefix(settings.topic_prefix)
+    app = faust_app(settings)
+    prompts = raw_topic(app, topics.prompts)
+    counts = WorkerCounts()
+
+    def delivered(outcome: Outcome) -> Callable[[], None]:
+        def record() -> None:
+            if outcome.deadletter is not None:
+                reason = str(outcome.deadletter.get("reason"))
+                metrics.count_deadletter(reason)
+                counts.deadletters[reason] += 1
+                return
+            if outcome.decision is None:
+                return
+            action = str(outcome.decision.get("action"))
+            metrics.count_decision(
+                tenant_id=outcome.tenant_id,
+                app=outcome.app,
+                action=action,
+                findings=outcome.findings,
+                scanned_bytes=outcome.scanned_bytes,
+                scan_seconds=outcome.scan_seconds,
+            )
+            counts.actions[action] += 1
+            event_time = _event_time(outcome.decision)
+            if event_time is not None:
+                metrics.observe_latency(time.time() - event_time)
+
+        return record
+
+    async def handle(event: EventT[bytes]) -> InFlight:
+        message = event.message
+        try:
+            outcome = pipeline.process(
+                event.value,
+                topic=message.topic,
+                partition=message.partition,
+                offset=message.offset,
+            )
+        except Exception as exc:
+            frames = "; ".join(
+                f"{f.filename}:{f.lineno} in {f.name}"
+                for f in traceback.extract_tb(exc.__traceback__)
+            )
+            log.error(
+                "pipeline raised %s on %s:%s:%s (at %s)",
+                type(exc).__name__,
+                message.topic,
+                message.partition,
+                message.offset,
+                frames,
+            )
+            raise PipelineFailure(
+                f"the pipeline raised {type(exc).__name__} on "
+                f"{message.topic}:{message.partition}:{message.offset}"
+            ) from None
+        deliveries: list[Awaitable[Any]] = []
+        if outcome.decision is not None:
+            key = str(outcome.event_id or outcome.decision.get("event_id")).encode("utf-8")
+            deliveries.append(
+                await send(app, topics.decisions, key, orjson.dumps(outcome.decision))
+            )
+            if log.isEnabledFor(logging.DEBUG):
+                log.debug(
+                    "event %s tenant %s: %s",
+                    outcome.event_id,
+                    outcome.tenant_id,
+                    outcome.decision.get("action"),
+                )
+        if outcome.alert is not None:
+            key = str(outcome.event_id).encode("utf-8")
+            deliveries.append(await send(app, topics.alerts, key, orjson.dumps(outcome.alert)))
+        if outcome.deadletter is not None:
+            key = f"{message.topic}:{message.partition}:{message.offset}".encode()
+            deliveries.append(
+                await send(app, topics.deadletter, key, orjson.dumps(outcome.deadletter))
+            )
+            log.warning(
+                "dead letter %s:%s:%s reason=%s event_id=%s: %s",
+                message.topic,
+                message.partition,
+                message.offset,
+                outcome.deadletter.get("reason"),
+                outcome.event_id,
+                outcome.deadletter.get("detail"),
+            )
+        return InFlight(event, deliveries, delivered(outcome))
+
+    @app.agent(
+        prompts, name="airlock.decide", concurrency=1, supervisor_strategy=CrashingSupervisor
+    )
+    async def decide(stream: StreamT[bytes]) -> None:
+        await run_acked(cast("faust.Stream[bytes]", stream), handle)
+
+    @app.on_partitions_assigned.connect  # type: ignore[arg-type]  # mode types it loosely
+    async def on_assigned(_sender: Any, *args: Any, signal: Any, **_: Any) -> None:
+        assigned: set[TP] = args[0] if args else set()
+        mine = sorted(tp.partition for tp in assigned if tp.topic == topics.prompts)
+        log.info("consuming %s partitions %s", topics.prompts, mine)
+
+    @app.timer(interval=settings.policy_reload_interval_s)  # type: ignore[untyped-decorator]
+    async def housekeeping() -> None:
+        for error in policies.reload_if_changed():
+            metrics.policy_reload_errors.inc()
+            log.error("policy reload failed, the previous policy stays in force: %s", error)
+        await update_lag(app, metrics)
+        log_summary(counts)
+
+    return app
+
+
+async def update_lag(app: faust.App, metrics: Metrics) -> None:
+    """Set airlock_consumer_lag for every assigned partition: high watermark - committed."""
+    consumer = app.consumer
+    try:
+        assigned: list[TP] = sorted(consumer.assignment())
+        if not assigned:
+            return
+        highwaters = await consumer.highwaters(*assigned)
+    except Exception as exc:  # the consumer may be rebalancing or stopping
+        log.debug("consumer lag not updated: %s", type(exc).__name__)
+        return
+    committed_offsets = getattr(consumer, "_committed_offset", {})
+    for tp in assigned:
+        end = highwaters.get(tp)
+        if end is None:
+            continue
+        committed = committed_offsets.get(tp)
+        if committed is None:
+            try:
+                committed = await consumer.position(tp)
+            except Exception:
+                committed = None
+        if committed is not None:
+            metrics.set_lag(tp.topic, tp.partition, int(end) - int(committed))
+
+
+def log_summary(counts: WorkerCounts, *, now: float | None = None) -> None:
+    now = time.monotonic() if now is None else now
+    if counts.total == counts.logged_total or now - counts.logged_at < SUMMARY_INTERVAL_S:
+        return
+    counts.logged_at = now
+    counts.logged_total = counts.total
+    actions = ", ".join(f"{k} {v}" for k, v in sorted(counts.actions.items())) or "none"
+    dead = ", ".join(f"{k} {v}" for k, v in sorted(counts.deadletters.items())) or "none"
+    log.info("processed %d events: decisions %s; dead letters %s", counts.total, actions, dead)

@@ -9,10 +9,8 @@ import pytest
 from detectors.engine import Engine
 
 HASH_KEY = b"airlock-tests-hash-key"
-# Compiled databases survive between test runs here, as they do for a deployed worker.
-CACHE_DIR = Path(__file__).resolve().parents[2] / ".airlock" / "cache"
 
 
 @pytest.fixture(scope="session")
-def engine() -> Engine:
-    return Engine(hash_key=HASH_KEY, cache_dir=CACHE_DIR)
+def engine(engine_cache_dir: Path) -> Engine:
+    return Engine(hash_key=HASH_KEY, cache_dir=engine_cache_dir)

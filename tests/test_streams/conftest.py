@@ -50,10 +50,8 @@ def encode(event: Any) -> bytes:
 
 
 @pytest.fixture(scope="session")
-def engine(request: pytest.FixtureRequest) -> Engine:
-    # The compiled database is cached in pytest's cache folder: later sessions load it.
-    cache_dir = request.config.cache.mkdir("airlock-hsdb") if request.config.cache else None
-    return Engine(hash_key=HASH_KEY, dictionaries=[CODENAMES], cache_dir=cache_dir)
+def engine(engine_cache_dir: Path) -> Engine:
+    return Engine(hash_key=HASH_KEY, dictionaries=[CODENAMES], cache_dir=engine_cache_dir)
 
 
 @pytest.fixture()

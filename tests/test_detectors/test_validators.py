@@ -6,6 +6,9 @@ so a validator that merely echoes its own arithmetic back cannot pass by constru
 
 from __future__ import annotations
 
+import random
+
+import phonenumbers
 import pytest
 
 from detectors import validators
@@ -62,6 +65,36 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
             "868-70-6793",  # does not start with 9
             "968-70-0000",  # serial 0000
             "968-70-679",  # eight digits
+        ],
+    ),
+    "us_aba_routing": (
+        ["064173520", "118392642", "2557-0418-0", "314906272", "672283912"],
+        [
+            "064173521",  # check digit changed
+            "064137520",  # two digits swapped
+            "131490625",  # 3-7-1 sum holds, but 13 is no Federal Reserve routing symbol
+            "000000000",  # all zeros
+            "06417352",  # eight digits
+        ],
+    ),
+    "us_npi": (
+        ["1234567893", "1452378106", "2994032763"],  # 1234567893: CMS's worked example
+        [
+            "1234567894",  # check digit changed
+            "1452387106",  # two digits swapped
+            "3994032761",  # Luhn with 80840 holds, but an NPI starts with 1 or 2
+            "123456789",  # nine digits
+            "1234567897",  # Luhn valid without the 80840 prefix, not with it
+        ],
+    ),
+    "us_dea": (
+        ["AB1234563", "FM7310422", "BJ9044176", "G92506838"],
+        [
+            "AB1234564",  # check digit changed
+            "FM7301422",  # two digits swapped
+            "ZB1234563",  # Z is no registrant type
+            "AB123456",  # six digits and no check digit
+            "ab1234563",  # lower case
         ],
     ),
     "fr_nir": (
@@ -348,3 +381,46 @@ def test_iban_length_table_covers_registry_lengths() -> None:
     assert validators.IBAN_LENGTHS["NO"] == 15
     assert validators.IBAN_LENGTHS["RU"] == 33
     assert all(15 <= n <= 34 for n in validators.IBAN_LENGTHS.values())
+
+
+def _parsed_verdict(value: str, region: str, country_code: int, leading: str) -> bool:
+    """The national phone check done the slow way: always through phonenumbers.parse."""
+    if validators.digits(value)[:1] not in leading:
+        return False
+    try:
+        number = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException:
+        return False
+    if number.country_code != country_code or not phonenumbers.is_valid_number(number):
+        return False
+    national = str(number.national_number)
+    if country_code == 1 and validators._NANP_FICTION.fullmatch(national):
+        return False
+    return not (country_code == 44 and national.startswith(validators._UK_DRAMA_PREFIXES))
+
+
+@pytest.mark.parametrize(
+    ("region", "country_code", "leading"),
+    [("FR", 33, "0"), ("GB", 44, "0"), ("DE", 49, "0"), ("IT", 39, "03"), ("ES", 34, "6789"),
+     ("US", 1, "123456789")],
+)  # fmt: skip
+def test_national_phone_fast_path_agrees_with_the_parser(
+    region: str, country_code: int, leading: str
+) -> None:
+    # Random digit strings in random national groupings, including the traps of the fast path:
+    # an international 00 prefix, the country code written without '+', Italian leading zeros.
+    rng = random.Random(region)
+    for _ in range(1500):
+        number = rng.choice(leading) + "".join(rng.choices("0123456789", k=rng.randint(4, 13)))
+        if rng.random() < 0.1:
+            number = rng.choice(["00", str(country_code)]) + number
+        written, i = "", 0
+        while i < len(number):
+            size = rng.randint(1, 4)
+            written += number[i : i + size] + rng.choice([" ", "", ".", "-", "/"])
+            i += size
+        written = written.rstrip(" .-/")
+        if rng.random() < 0.1:
+            written = f"({written[:3]}) {written[3:]}"
+        expected = _parsed_verdict(written, region, country_code, leading)
+        assert validators._phone(written, region, country_code, leading) == expected, written

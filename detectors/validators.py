@@ -498,8 +498,9 @@ def br_cpf(value: str) -> bool:
     if len(number) != 11 or len(set(number)) == 1:
         return False
     for length in (9, 10):
-        total = sum(int(d) * w for d, w in zip(number[:length], range(length + 1, 1, -1),
-                                                 strict=True))
+        total = sum(
+            int(d) * w for d, w in zip(number[:length], range(length + 1, 1, -1), strict=True)
+        )
         if total * 10 % 11 % 10 != int(number[length]):
             return False
     return True

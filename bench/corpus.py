@@ -390,7 +390,7 @@ CHECKED: dict[str, Checked] = {
         Checked("iban", "financial", _iban, ("iban_mod97", "iban")),
         Checked("fr-siren", "pii", _siren, ("fr_siren", "siren")),
         Checked("fr-siret", "pii", _siret, ("fr_siret", "siret")),
-        Checked("us-aba-routing", "financial", _aba, ("aba_routing", "us_aba", "aba")),
+        Checked("us-aba-routing", "financial", _aba, ("us_aba_routing",)),
         Checked(
             "btc-address",
             "financial",

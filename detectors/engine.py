@@ -227,7 +227,10 @@ class Engine:
             if not validators.REGISTRY[rule.validator](value):
                 return None
             level += 1
-        if rule.keyword_regex is not None:
+        top = len(CONFIDENCE_LEVELS) - 1
+        # A keyword only raises confidence, so it need not be looked for when that is already
+        # at the top, unless the rule requires one.
+        if rule.keyword_regex is not None and (level < top or rule.context == "required"):
             near = rule.keyword_regex.search(
                 text, max(0, start - rule.window), min(len(text), end + rule.window)
             )
@@ -235,7 +238,7 @@ class Engine:
                 level += 1
             elif rule.context == "required":
                 return None
-        return min(level, len(CONFIDENCE_LEVELS) - 1)
+        return min(level, top)
 
     def _finding(self, candidate: _Candidate, text: str) -> Finding:
         rule = candidate.rule

@@ -162,6 +162,32 @@ def us_npi(value: str) -> bool:
     return len(number) == 10 and number[0] in "12" and luhn_ok("80840" + number)
 
 
+@register
+def de_kvnr(value: str) -> bool:
+    """German health insurance number (Krankenversichertennummer, unchangeable part).
+
+    A capital letter, eight digits and a check digit: the letter becomes its two-digit
+    position in the alphabet (A=01 ... Z=26); those two digits and the next eight are weighted
+    1, 2, 1, 2 ..., the digits of each product are added, and the sum's last digit is the
+    check digit.
+    """
+    if len(value) != 10 or not ("A" <= value[0] <= "Z") or not value[1:].isdigit():
+        return False
+    body = f"{ord(value[0]) - 64:02d}" + value[1:9]
+    total = 0
+    for position, ch in enumerate(body):
+        product = int(ch) * (2 if position % 2 else 1)
+        total += product // 10 + product % 10
+    return total % 10 == int(value[9])
+
+
+@register
+def fr_rpps(value: str) -> bool:
+    """French RPPS number of a health professional: 11 digits, Luhn check digit."""
+    number = digits(value)
+    return len(number) == 11 and len(set(number)) > 1 and luhn_ok(number)
+
+
 _DEA = re.compile(r"[A-Z][A-Z9]\d{7}")
 # First letter: the registrant type (A, B, F, G practitioners and hospitals, M mid-level
 # practitioners, P-U and X others); the DEA never issues I, N, O, V, W, Y, Z.

@@ -87,6 +87,24 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
             "1234567897",  # Luhn valid without the 80840 prefix, not with it
         ],
     ),
+    "de_kvnr": (
+        ["N755946782", "X528179245"],
+        [
+            "N755946783",  # check digit changed
+            "N575946782",  # two digits swapped
+            "n755946782",  # lower-case letter
+            "N75594678",  # too short
+        ],
+    ),
+    "fr_rpps": (
+        ["10980616725", "10184984432"],
+        [
+            "10980616726",  # check digit changed
+            "10890616725",  # two digits swapped
+            "1098061672",  # ten digits
+            "11111111111",  # one repeated digit
+        ],
+    ),
     "us_dea": (
         ["AB1234563", "FM7310422", "BJ9044176", "G92506838"],
         [

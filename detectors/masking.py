@@ -22,6 +22,8 @@ def mask(value: str) -> str:
     if keep == 0:
         return stars
     preview = value[:keep] + stars + value[-keep:]
+    if preview.isprintable():
+        return preview
     return "".join(ch if ch.isprintable() else " " for ch in preview)
 
 

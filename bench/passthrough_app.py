@@ -18,10 +18,10 @@ from typing import Any, cast
 
 import faust
 import orjson
-from faust.types import TP, EventT, StreamT
+from faust.types import EventT, StreamT
 
 from airlock.config import Settings
-from streams.app import InFlight, faust_app, raw_topic, run_acked, send
+from streams.app import InFlight, faust_app, log_assignments, raw_topic, run_acked, send
 from streams.topics import Topics, create_topics
 from streams.worker import configure_logging, run_faust_worker
 
@@ -57,11 +57,7 @@ def build_passthrough_app(settings: Settings, topics: Topics) -> faust.App:
     async def passthrough(stream: StreamT[bytes]) -> None:
         await run_acked(cast("faust.Stream[bytes]", stream), handle)
 
-    @app.on_partitions_assigned.connect  # type: ignore[arg-type]  # mode types it loosely
-    async def on_assigned(_sender: Any, *args: Any, signal: Any, **_: Any) -> None:
-        assigned: set[TP] = args[0] if args else set()
-        mine = sorted(tp.partition for tp in assigned if tp.topic == topics.prompts)
-        log.info("consuming %s partitions %s", topics.prompts, mine)
+    log_assignments(app, topics.prompts)
 
     return app
 

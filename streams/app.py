@@ -155,6 +155,16 @@ def raw_topic(app: faust.App, name: str) -> faust.TopicT:
     )
 
 
+def log_assignments(app: faust.App, topic: str) -> None:
+    """Log which partitions of the topic this worker consumes, at every rebalance."""
+
+    @app.on_partitions_assigned.connect  # type: ignore[arg-type]  # mode types it loosely
+    async def on_assigned(_sender: Any, *args: Any, signal: Any, **_: Any) -> None:
+        assigned: set[TP] = args[0] if args else set()
+        mine = sorted(tp.partition for tp in assigned if tp.topic == topic)
+        log.info("consuming %s partitions %s", topic, mine)
+
+
 async def send(app: faust.App, topic: str, key: bytes, value: bytes) -> Awaitable[Any]:
     """Hand one message to the producer; return its delivery future (done once the broker has
     it, with acks=all). Straight to `app.producer`, skipping `Topic.send`'s per-message
@@ -352,11 +362,7 @@ def build_app(
     async def decide(stream: StreamT[bytes]) -> None:
         await run_acked(cast("faust.Stream[bytes]", stream), handle)
 
-    @app.on_partitions_assigned.connect  # type: ignore[arg-type]  # mode types it loosely
-    async def on_assigned(_sender: Any, *args: Any, signal: Any, **_: Any) -> None:
-        assigned: set[TP] = args[0] if args else set()
-        mine = sorted(tp.partition for tp in assigned if tp.topic == topics.prompts)
-        log.info("consuming %s partitions %s", topics.prompts, mine)
+    log_assignments(app, topics.prompts)
 
     @app.timer(interval=settings.policy_reload_interval_s)  # type: ignore[untyped-decorator]
     async def housekeeping() -> None:

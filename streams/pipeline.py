@@ -147,7 +147,9 @@ class Pipeline:
         scanned = 0
         for part, text in parts:
             if text:
-                scanned += len(text.encode("utf-8", "surrogatepass"))
+                # The engine encodes the text too; ASCII text (most prompts) needs no copy here.
+                ascii_only = text.isascii()
+                scanned += len(text) if ascii_only else len(text.encode("utf-8", "surrogatepass"))
                 found.extend(PartFinding(part, f) for f in self.engine.scan(text))
         scan_seconds = time.perf_counter() - scan_started
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import random
-import string
 import threading
 import time
 import uuid
@@ -28,6 +27,7 @@ import schemas
 from airlock.config import Settings
 from streams.pipeline import DEADLETTER_REASONS, Pipeline
 from streams.policy import PolicyStore
+from tests.canaries import aws_key, luhn_card, random_email
 from tests.integration.pipeline_support import (
     TEST_HASH_KEY,
     Consumed,
@@ -43,7 +43,6 @@ from tests.integration.pipeline_support import (
 pytestmark = [pytest.mark.kafka, pytest.mark.timeout(240)]
 
 MAX_EVENT_BYTES = 4096
-BASE32 = string.ascii_uppercase + "234567"
 
 CLEAN_TEXTS = (
     "Can you summarise the main themes of Pride and Prejudice in three bullet points?",
@@ -62,24 +61,6 @@ CODE_TEXT = (
     "        return json.load(handle)\n\nclass Cache:\n    def __init__(self):\n"
     "        self.items = {}\n"
 )
-
-
-def aws_key(rng: random.Random) -> str:
-    return "AKIA" + "".join(rng.choice(BASE32) for _ in range(16))
-
-
-def luhn_card(rng: random.Random) -> str:
-    digits = [4] + [rng.randrange(10) for _ in range(14)]
-    total = 0
-    for index, digit in enumerate(reversed(digits)):
-        doubled = digit * 2 if index % 2 == 0 else digit
-        total += doubled - 9 if doubled > 9 else doubled
-    return "".join(map(str, digits)) + str((10 - total % 10) % 10)
-
-
-def random_email(rng: random.Random) -> str:
-    local = "".join(rng.choice(string.ascii_lowercase) for _ in range(14))
-    return f"{local}@fabrikam-mail.com"
 
 
 def secret_text(rng: random.Random) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import random
-import string
 from typing import Any
 
 import orjson
@@ -17,6 +16,7 @@ import schemas
 from detectors.engine import Engine
 from streams.pipeline import DEADLETTER_REASONS, Outcome, Pipeline
 from streams.policy import PolicyStore
+from tests.canaries import aws_key, luhn_card, random_email
 
 from .conftest import CODENAME_DETECTOR, POLICY_DIR, encode, make_event
 
@@ -349,24 +349,12 @@ def test_unknown_detector_in_a_policy_fails_when_the_pipeline_starts(
 
 # --- canary: no detected value ever leaves in clear ----------------------------------------------
 
-BASE32 = string.ascii_uppercase + "234567"
-
-
-def luhn_card(rng: random.Random) -> str:
-    digits = [4] + [rng.randrange(10) for _ in range(14)]
-    total = 0
-    for i, d in enumerate(reversed(digits)):
-        d = d * 2 if i % 2 == 0 else d
-        total += d - 9 if d > 9 else d
-    return "".join(map(str, digits)) + str((10 - total % 10) % 10)
-
 
 def canaries(seed: int) -> dict[str, str]:
     rng = random.Random(seed)
-    lower = string.ascii_lowercase
     return {
-        "aws": "AKIA" + "".join(rng.choice(BASE32) for _ in range(16)),
-        "email": "canary." + "".join(rng.choice(lower) for _ in range(12)) + "@initech.example",
+        "aws": aws_key(rng),
+        "email": random_email(rng, prefix="canary.", domain="initech.example"),
         "card": luhn_card(rng),
     }
 

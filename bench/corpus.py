@@ -51,7 +51,7 @@ LABELLED_SENSITIVE_SHARE = 0.6
 THROUGHPUT_SENSITIVE_SHARE = 0.12
 PROMPT_BYTES = 1024
 
-_PLACEHOLDER = Allowlist().placeholder
+_ALLOWLIST = Allowlist()
 MAX_TRIES = 200_000
 
 
@@ -450,7 +450,7 @@ def _clean_secret(make: Callable[[random.Random], str]) -> Callable[[random.Rand
     def draw(rng: random.Random) -> str:
         while True:
             value = make(rng)
-            if not _PLACEHOLDER.search(value):
+            if not _ALLOWLIST.is_placeholder(value):
                 return value
 
     return draw

@@ -17,7 +17,6 @@ import importlib.metadata
 import math
 import os
 import re
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -29,6 +28,7 @@ import yaml
 from detectors import validators
 from detectors.dictionary import Dictionary
 from detectors.masking import keyed_hash, mask
+from detectors.pattern_shape import byte_counted, lookahead_reach, max_width, single_line
 from detectors.rules import Rule, RuleError, load_catalogue
 from detectors.source_code import code_blocks
 
@@ -41,8 +41,15 @@ ALLOWLIST_FILE = Path(__file__).parent / "allowlist.yaml"
 CHUNK = 1 << 20
 OVERLAP = 1 << 14
 
+# A pattern whose matches may be longer than this is confirmed from its first match end to the
+# end of the window: a window per match end would cover the whole prompt anyway, and Hyperscan
+# compiles such long bounded repeats far slower when it must report every end.
+WIDE = 512
+
 CONFIDENCE_LEVELS = ("low", "medium", "high")
-HS_FLAGS = hyperscan.HS_FLAG_SINGLEMATCH | hyperscan.HS_FLAG_PREFILTER
+HS_FLAGS = hyperscan.HS_FLAG_PREFILTER
+# UTF-8 continuation bytes: a str index is the count of the other bytes before a byte offset.
+_CONTINUATION_BYTES = bytes(range(0x80, 0xC0))
 HYPERSCAN_VERSION = importlib.metadata.version("hyperscan")
 
 
@@ -71,9 +78,20 @@ class _Entry:
     rule: Rule
     pattern_index: int
     regex: re.Pattern[str] | None  # None for dictionary terms, compiled on first hit
-    width: int | None  # longest match in characters, when bounded by OVERLAP
+    width: int | None  # longest match in characters, when bounded by WIDE
+    reach: int | None  # characters past a match's end its lookaheads read; None: unbounded
+    single_line: bool  # no match holds a line break
     term: str = ""
     has_value: bool = False  # the regex names the sensitive part (?P<value>...)
+
+    @property
+    def every_end(self) -> bool:
+        """Whether Hyperscan reports every match end (else only the first, SINGLEMATCH).
+
+        Every end lets confirmation look only around the ends; a pattern whose matches have no
+        useful bound is confirmed from its first end to the end of the window instead.
+        """
+        return self.width is not None or self.single_line
 
 
 @dataclass(slots=True)
@@ -85,10 +103,16 @@ class _Candidate:
 
 
 def shannon_entropy(value: str) -> float:
-    """Bits per character of the value's own character distribution."""
+    """Bits per character of the value's own character distribution.
+
+    Counted with str.count per distinct character (C loops), as log2(n) - sum(c log2 c) / n.
+    """
     length = len(value)
-    counts = Counter(value).values()
-    return -sum(c / length * math.log2(c / length) for c in counts)
+    if not length:
+        return 0.0
+    log2 = math.log2
+    weighted = sum([count * log2(count) for count in map(value.count, set(value))])
+    return log2(length) - weighted / length
 
 
 class Allowlist:
@@ -99,15 +123,19 @@ class Allowlist:
         if not isinstance(document, dict) or set(document) != {"values", "placeholder_markers"}:
             raise RuleError(f"{path}: expected the keys 'values' and 'placeholder_markers'")
         self.values = frozenset(document["values"])
-        markers = "|".join(re.escape(m) for m in document["placeholder_markers"])
-        self.placeholder = re.compile(markers, re.IGNORECASE)
+        self.markers = tuple(str(marker).lower() for marker in document["placeholder_markers"])
+
+    def is_placeholder(self, value: str) -> bool:
+        """Whether the value holds a placeholder marker, in any case."""
+        lowered = value.lower()
+        return any(marker in lowered for marker in self.markers)
 
     def allows(self, rule: Rule, value: str) -> bool:
         if value in self.values or value in rule.allow:
             return True
         # Placeholders (`YOUR_API_KEY`, `xxxx`) only disqualify secrets: "example" inside a
         # person's e-mail domain is still the person's address.
-        return rule.category == "secret" and self.placeholder.search(value) is not None
+        return rule.category == "secret" and self.is_placeholder(value)
 
 
 class Engine:
@@ -130,18 +158,30 @@ class Engine:
         for rule in self.rules:
             for index, pattern in enumerate(rule.patterns):
                 regex = rule.compiled[index]
-                has_value = "value" in regex.groupindex
                 self._entries.append(
-                    _Entry(rule, index, regex, max_width(regex), has_value=has_value)
+                    _Entry(
+                        rule,
+                        index,
+                        regex,
+                        width=max_width(regex, min(WIDE, OVERLAP)),
+                        reach=lookahead_reach(regex),
+                        single_line=single_line(regex),
+                        has_value="value" in regex.groupindex,
+                    )
                 )
-                expressions.append(pattern.encode("utf-8"))
+                expressions.append(byte_counted(pattern).encode("utf-8"))
         for dictionary in self.dictionaries:
             rule = dictionary.rule()
             for term in dictionary.terms:
-                self._entries.append(_Entry(rule, 0, None, len(term), term))
+                # The term's regex is (?<!\w)term(?!\w): one character of lookahead.
+                entry = _Entry(rule, 0, None, len(term), 1, "\n" not in term, term)
+                self._entries.append(entry)
                 expressions.append(_term_expression(term, rule.caseless).encode("utf-8"))
         flags = [
-            HS_FLAGS | (hyperscan.HS_FLAG_CASELESS if e.rule.caseless else 0) for e in self._entries
+            HS_FLAGS
+            | (hyperscan.HS_FLAG_CASELESS if e.rule.caseless else 0)
+            | (0 if e.every_end else hyperscan.HS_FLAG_SINGLEMATCH)
+            for e in self._entries
         ]
         self.database = compile_database(expressions, flags, self._entries, cache_dir)
         self._scratch = hyperscan.Scratch(self.database)
@@ -183,37 +223,43 @@ class Engine:
         candidates: list[_Candidate],
         aggregated: dict[str, tuple[Rule, list[tuple[int, int, int]]]],
     ) -> None:
-        hits: list[int] = []  # pairs: entry id, end offset (bytes) of its first match
+        hits: list[int] = []  # pairs: entry id, end offset (bytes) of a prefilter match
         data = text[begin:end].encode("utf-8", "surrogatepass")
         self.database.scan(data, _record_hit, context=hits, scratch=self._scratch)
         if not hits:
             return
-        ascii_only = len(data) == end - begin  # then byte offsets are character offsets
+        ends_by_entry: dict[int, list[int]] = {}
         for i in range(0, len(hits), 2):
-            entry = self._entries[hits[i]]
+            ends_by_entry.setdefault(hits[i], []).append(hits[i + 1])
+        if len(data) == end - begin:  # ASCII: byte offsets are character offsets
+            to_char = {offset: begin + offset for offset in hits[1::2]}
+        else:
+            to_char = _char_offsets(data, hits[1::2], begin)
+        for entry_id, byte_ends in ends_by_entry.items():
+            entry = self._entries[entry_id]
             rule = entry.rule
             regex = entry.regex or _term_regex(entry.term, rule.caseless)
             has_value = entry.has_value
-            # Every real match is also a prefilter match, so none ends before the first
-            # prefilter match does: for a pattern of bounded width, confirming can start
-            # that width before it instead of at the top of the text.
-            position = begin
-            if entry.width is not None:
-                first_end = hits[i + 1]
-                if not ascii_only:
-                    first_end = len(data[:first_end].decode("utf-8", "ignore"))
-                position = max(begin, begin + first_end - entry.width)
-            for match in regex.finditer(text, position, end):
-                start, stop = match.span("value") if has_value else match.span()
-                if start >= owned or start == stop:
-                    continue
-                if rule.aggregate is not None:
-                    spans = aggregated.setdefault(rule.id, (rule, []))[1]
-                    spans.append((entry.pattern_index, start, stop))
-                    continue
-                level = self._confidence(rule, text, start, stop)
-                if level is not None:
-                    candidates.append(_Candidate(rule, start, stop, level))
+            for low, high, stop in _windows(
+                entry, [to_char[e] for e in byte_ends], text, begin, end
+            ):
+                # A real match ends where Hyperscan reported a prefilter match end, so none
+                # ends past `high`; `stop` leaves room for the longest match and its lookaheads.
+                for match in regex.finditer(text, low, stop):
+                    last = match.end()
+                    if last > high:
+                        break
+                    start, stop_ = match.span("value") if has_value else match.span()
+                    if start < owned and start != stop_:
+                        if rule.aggregate is not None:
+                            spans = aggregated.setdefault(rule.id, (rule, []))[1]
+                            spans.append((entry.pattern_index, start, stop_))
+                        else:
+                            level = self._confidence(rule, text, start, stop_)
+                            if level is not None:
+                                candidates.append(_Candidate(rule, start, stop_, level))
+                    if last == high:
+                        break  # the next match would end past the window
 
     def _confidence(self, rule: Rule, text: str, start: int, end: int) -> int | None:
         """The candidate's confidence level, or None when it is not a finding."""
@@ -230,11 +276,9 @@ class Engine:
         top = len(CONFIDENCE_LEVELS) - 1
         # A keyword only raises confidence, so it need not be looked for when that is already
         # at the top, unless the rule requires one.
-        if rule.keyword_regex is not None and (level < top or rule.context == "required"):
-            near = rule.keyword_regex.search(
-                text, max(0, start - rule.window), min(len(text), end + rule.window)
-            )
-            if near is not None:
+        keywords = rule.keyword_finder
+        if keywords is not None and (level < top or rule.context == "required"):
+            if keywords.near(text, max(0, start - rule.window), end + rule.window):
                 level += 1
             elif rule.context == "required":
                 return None
@@ -256,21 +300,56 @@ class Engine:
         )
 
 
+def _windows(
+    entry: _Entry, ends: list[int], text: str, begin: int, end: int
+) -> list[tuple[int, int, int]]:
+    """Where to run the entry's confirming regex: (first start, last end, endpos) ranges.
+
+    Around each reported end: from the longest match before it (or the start of its line, for
+    a single-line pattern of unbounded length) to the end itself, with room after it for the
+    lookaheads; ranges that touch are joined so no text is searched twice.
+    """
+    if not entry.every_end:  # only the first end is known
+        low = begin if entry.width is None else max(begin, ends[0] - entry.width)
+        return [(low, end, end)]
+    ends.sort()
+    width, reach = entry.width, entry.reach
+    windows: list[tuple[int, int, int]] = []
+    for high in ends:
+        if width is not None:
+            low = max(begin, high - width)
+            stop = end if reach is None else min(end, high + width + reach)
+        else:  # single line: the match starts on its end's line and cannot run past it
+            low = max(begin, text.rfind("\n", begin, high) + 1)
+            line_end = text.find("\n", high, end)
+            stop = end if reach is None or line_end < 0 else min(end, line_end + 1 + reach)
+        if windows and low <= windows[-1][2]:
+            previous_low, _high, previous_stop = windows[-1]
+            windows[-1] = (previous_low, high, max(previous_stop, stop))
+        else:
+            windows.append((low, high, stop))
+    return windows
+
+
+def _char_offsets(data: bytes, offsets: list[int], begin: int) -> dict[int, int]:
+    """Byte offsets into the UTF-8 `data` as str indices into the text `data` starts at `begin`.
+
+    An offset inside a character maps past it: windows stay wide enough either way.
+    """
+    result: dict[int, int] = {}
+    chars = begin
+    previous = 0
+    for offset in sorted(set(offsets)):
+        piece = data[previous:offset]
+        chars += len(piece.translate(None, _CONTINUATION_BYTES))
+        result[offset] = chars
+        previous = offset
+    return result
+
+
 def _record_hit(entry_id: int, start: int, end: int, flags: int, hits: Any) -> None:
     hits.append(entry_id)
     hits.append(end)
-
-
-_SRE_PARSER: Any = importlib.import_module("re._parser")
-
-
-def max_width(regex: re.Pattern[str]) -> int | None:
-    """The longest match of the regex in characters, or None if unbounded or over OVERLAP."""
-    try:
-        width = int(_SRE_PARSER.parse(regex.pattern, regex.flags).getwidth()[1])
-    except (AttributeError, TypeError, ValueError, re.error):
-        return None  # another Python's parser: confirm from the top of the window
-    return width if width <= OVERLAP else None
 
 
 _TERM_REGEXES: dict[tuple[str, bool], re.Pattern[str]] = {}
@@ -308,11 +387,13 @@ def _term_expression(term: str, caseless: bool) -> str:
 def merge(candidates: list[_Candidate]) -> list[_Candidate]:
     """Keep one candidate per overlapping group: higher priority, then confidence, then longer.
 
-    Candidates are taken best first and kept when they overlap nothing kept so far; the kept
-    spans stay disjoint and sorted, so each check is a binary search.
+    The rule id breaks the last ties, so the outcome never depends on the order of Hyperscan's
+    reports. Candidates are taken best first and kept when they overlap nothing kept so far;
+    the kept spans stay disjoint and sorted, so each check is a binary search.
     """
     ranked = sorted(
-        candidates, key=lambda c: (-c.rule.priority, -c.level, c.start - c.end, c.start)
+        candidates,
+        key=lambda c: (-c.rule.priority, -c.level, c.start - c.end, c.start, c.rule.id),
     )
     starts: list[int] = []
     ends: list[int] = []

@@ -139,14 +139,26 @@ def full_pass_engine() -> Engine:
     """The same catalogue confirming every hit over the whole text, the reference."""
     reference = Engine(hash_key=HASH_KEY)
     reference._entries = [
-        engine_module._Entry(e.rule, e.pattern_index, e.regex, None, e.term, e.has_value)
+        engine_module._Entry(
+            e.rule, e.pattern_index, e.regex, None, None, False, e.term, e.has_value
+        )
         for e in reference._entries
     ]
     return reference
 
 
 _SENSITIVE = st.sampled_from(
-    [AWS_KEY, CARD, "jane.doe@acme-corp.com", "FR76 3000 6000 0112 3456 7890 189", "é", "\n"]
+    [
+        AWS_KEY,
+        CARD,
+        "jane.doe@acme-corp.com",
+        "FR76 3000 6000 0112 3456 7890 189",
+        "+33 6 12 34 56 78",
+        "def f(x):\n    return x;\n}",
+        "password = Xk9#mQ2$vL7!",
+        "é",
+        "\n",
+    ]
 )
 
 

@@ -1,0 +1,207 @@
+"""How far a confirming regex can reach around a match, read from Python's own parse tree.
+
+Hyperscan reports where prefilter matches end; the engine confirms with Python `re` only in a
+window around those ends, so it must know, for each rule regex: how long a match can be
+(`max_width`), how far past a match's end its lookaheads read (`lookahead_reach`), and whether
+a match can contain a line break (`single_line`), which bounds a match of unbounded length by
+the line it ends on. Every answer errs on the safe side: None (unbounded) or False whenever
+the tree holds something not understood here, which only makes the window wider.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from typing import Any
+
+# The parser that compiles `re` patterns (re._parser and re._constants since Python 3.11).
+_PARSER: Any = importlib.import_module("re._parser")
+_C: Any = importlib.import_module("re._constants")
+
+NEWLINE = ord("\n")
+_REPEATS = tuple(
+    getattr(_C, name)
+    for name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT")
+    if hasattr(_C, name)
+)
+_ZERO_WIDTH = (_C.AT, _C.ASSERT, _C.ASSERT_NOT)
+# Categories (\s, \D, \W and their Unicode forms) whose members include the line break.
+_NEWLINE_CATEGORIES = frozenset(
+    getattr(_C, name)
+    for name in (
+        "CATEGORY_SPACE",
+        "CATEGORY_NOT_DIGIT",
+        "CATEGORY_NOT_WORD",
+        "CATEGORY_LINEBREAK",
+        "CATEGORY_UNI_SPACE",
+        "CATEGORY_UNI_NOT_DIGIT",
+        "CATEGORY_UNI_NOT_WORD",
+        "CATEGORY_UNI_LINEBREAK",
+        "CATEGORY_LOC_NOT_WORD",
+    )
+    if hasattr(_C, name)
+)
+_SAFE_CATEGORIES = frozenset(
+    getattr(_C, name)
+    for name in (
+        "CATEGORY_DIGIT",
+        "CATEGORY_NOT_SPACE",
+        "CATEGORY_WORD",
+        "CATEGORY_NOT_LINEBREAK",
+        "CATEGORY_UNI_DIGIT",
+        "CATEGORY_UNI_NOT_SPACE",
+        "CATEGORY_UNI_WORD",
+        "CATEGORY_UNI_NOT_LINEBREAK",
+        "CATEGORY_LOC_WORD",
+    )
+    if hasattr(_C, name)
+)
+
+
+def _parse(regex: re.Pattern[str]) -> Any:
+    return _PARSER.parse(regex.pattern, regex.flags)
+
+
+def max_width(regex: re.Pattern[str], limit: int) -> int | None:
+    """The longest match of the regex in characters, or None if unbounded or over `limit`."""
+    try:
+        width = int(_parse(regex).getwidth()[1])
+    except (AttributeError, TypeError, ValueError, re.error):
+        return None  # another Python's parser: treat as unbounded
+    return width if width <= limit else None
+
+
+def lookahead_reach(regex: re.Pattern[str]) -> int | None:
+    """Characters past a match's end that deciding the match may read; None if unbounded.
+
+    Each lookahead reads at most its own width from where it stands, which is at or before the
+    match's end, so their sum bounds the reach; one more character covers `\\b` and `$`.
+    """
+    try:
+        reach = _lookaheads(_parse(regex))
+    except (AttributeError, TypeError, ValueError, re.error):
+        return None
+    return None if reach is None else reach + 1
+
+
+def _lookaheads(items: Any) -> int | None:
+    total = 0
+    for op, av in items:
+        if op in (_C.ASSERT, _C.ASSERT_NOT):
+            direction, sub = av
+            inner = _lookaheads(sub)
+            if inner is None:
+                return None
+            total += inner
+            if direction == 1:
+                width = sub.getwidth()[1]
+                if width >= _C.MAXREPEAT - 1:
+                    return None
+                total += width
+            continue
+        for sub in _children(op, av):
+            inner = _lookaheads(sub)
+            if inner is None:
+                return None
+            total += inner
+    return total
+
+
+def single_line(regex: re.Pattern[str]) -> bool:
+    """True when no match of the regex can contain a line break (lookarounds aside)."""
+    try:
+        return not _may_consume_newline(_parse(regex), regex.flags)
+    except (AttributeError, TypeError, ValueError, re.error):
+        return False
+
+
+def _may_consume_newline(items: Any, flags: int) -> bool:
+    for op, av in items:
+        if op is _C.LITERAL:
+            if av == NEWLINE:
+                return True
+        elif op is _C.NOT_LITERAL:
+            if av != NEWLINE:
+                return True
+        elif op is _C.ANY:
+            if flags & re.DOTALL:
+                return True
+        elif op is _C.IN:
+            if _class_has_newline(av):
+                return True
+        elif op is _C.SUBPATTERN:
+            _group, add_flags, del_flags, sub = av
+            if _may_consume_newline(sub, (flags | add_flags) & ~del_flags):
+                return True
+        elif op in _ZERO_WIDTH:
+            continue
+        elif op in _REPEATS or op is _C.BRANCH or op is getattr(_C, "ATOMIC_GROUP", None):
+            if any(_may_consume_newline(sub, flags) for sub in _children(op, av)):
+                return True
+        else:
+            return True  # a back reference or anything unknown: assume it may
+    return False
+
+
+def _class_has_newline(items: list[tuple[Any, Any]]) -> bool:
+    negated = bool(items) and items[0][0] is _C.NEGATE
+    found = False
+    for op, av in items:
+        if op is _C.NEGATE:
+            continue
+        if op is _C.LITERAL:
+            found = found or av == NEWLINE
+        elif op is _C.RANGE:
+            found = found or av[0] <= NEWLINE <= av[1]
+        elif op is _C.CATEGORY and av in _SAFE_CATEGORIES:
+            continue
+        elif op is _C.CATEGORY and av in _NEWLINE_CATEGORIES:
+            found = True
+        else:
+            return True  # a charset bitmap or an unknown category: assume it may
+    return found != negated
+
+
+def _children(op: Any, av: Any) -> list[Any]:
+    """The sub-patterns directly under a node, lookarounds included."""
+    if op in _REPEATS:
+        return [av[2]]
+    if op is _C.SUBPATTERN:
+        return [av[3]]
+    if op is _C.BRANCH:
+        return list(av[1])
+    if op in (_C.ASSERT, _C.ASSERT_NOT):
+        return [av[1]]
+    if op is getattr(_C, "ATOMIC_GROUP", None):
+        return [av]
+    if op is getattr(_C, "GROUPREF_EXISTS", None):
+        return [sub for sub in av[1:] if sub is not None]
+    return []
+
+
+# A bounded repeat of an atom that matches non-ASCII characters: a negated class, `.`, or \D,
+# \S, \W. Escaped characters inside the class are skipped whole, so `[^\]x]` is one atom.
+_WIDE_ATOM_REPEAT = re.compile(
+    r"(\[\^(?:\\.|[^\]\\])*\]|(?<!\\)\.|(?<!\\)\\[DSW])\{(\d+)(,(\d*))?\}"
+)
+UTF8_MAX_BYTES = 4
+
+
+def byte_counted(pattern: str) -> str:
+    """The pattern for Hyperscan's byte mode, where a repeat counts UTF-8 bytes, not characters.
+
+    `[^\\d\\n]{0,25}` allows 25 characters to Python but only 25 bytes to Hyperscan, so a
+    prefilter would miss a French gap of 25 accented characters. The upper bound of each
+    repeat of an atom that can match a non-ASCII character is multiplied by the most bytes
+    a character takes; lower bounds stay, a character being at least one byte. Only bounds
+    grow, so the prefilter still matches everything the original pattern matches.
+    """
+
+    def widen(match: re.Match[str]) -> str:
+        atom, low, comma, high = match.group(1), match.group(2), match.group(3), match.group(4)
+        if comma is not None and not high:
+            return match.group(0)  # {m,} is unbounded already
+        upper = int(high if comma is not None else low) * UTF8_MAX_BYTES
+        return f"{atom}{{{low},{upper}}}"
+
+    return _WIDE_ATOM_REPEAT.sub(widen, pattern)

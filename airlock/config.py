@@ -13,7 +13,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -26,6 +26,8 @@ from detectors.engine import Engine
 from detectors.rules import load_catalogue
 
 CONFIG_ENV = "AIRLOCK_CONFIG"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+LOCAL_KAFKA_PORT = 9092
 
 
 class Settings(BaseSettings):
@@ -95,6 +97,46 @@ class Settings(BaseSettings):
         default=2.0, gt=0, description="how often the worker checks policy files for changes"
     )
 
+    # The local broker of `airlock kafka up` (streams/kafka_local.py).
+    state_dir: Path = Field(
+        default=REPO_ROOT / ".airlock",
+        description="root of local state: the local broker keeps its jars, data, logs and pid "
+        "file in <state_dir>/kafka, `airlock demo` its logs in <state_dir>/demo",
+    )
+    kafka_port: int = Field(
+        default=LOCAL_KAFKA_PORT,
+        description="port of the local broker (1 to 65534); its controller listens on port + 1",
+    )
+
+    @field_validator("state_dir", mode="before")
+    @classmethod
+    def _blank_state_dir(cls, value: Any) -> Any:
+        """An empty AIRLOCK_STATE_DIR means the default, as if it were not set."""
+        if isinstance(value, str) and not value.strip():
+            return REPO_ROOT / ".airlock"
+        return value
+
+    @field_validator("state_dir")
+    @classmethod
+    def _absolute_state_dir(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    @field_validator("kafka_port", mode="before")
+    @classmethod
+    def _tcp_port(cls, value: Any) -> Any:
+        """A port from 1 to 65534 (the controller takes the next one); empty means the default."""
+        port = value.strip() if isinstance(value, str) else value
+        if port == "":
+            return LOCAL_KAFKA_PORT
+        if isinstance(port, str) and port.isdigit():
+            port = int(port)
+        if not isinstance(port, int) or isinstance(port, bool) or not 1 <= port <= 65534:
+            raise ValueError(
+                f"{value!r}: expected a TCP port from 1 to 65534 (the controller listens on "
+                "that port + 1)"
+            )
+        return port
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -125,7 +167,7 @@ class Settings(BaseSettings):
             return self.kafka_bootstrap
         from streams.kafka_local import bootstrap_servers
 
-        return bootstrap_servers()
+        return bootstrap_servers(self)
 
     def engine(self, **overrides: Any) -> Engine:
         """The detection engine this configuration describes."""
@@ -136,3 +178,11 @@ class Settings(BaseSettings):
             cache_dir=self.cache_dir,
             **overrides,
         )
+
+
+def describe_errors(error: ValidationError) -> str:
+    """A configuration error as one line naming each setting by its environment variable."""
+    return "; ".join(
+        f"AIRLOCK_{'_'.join(str(p) for p in problem['loc']).upper()}: {problem['msg']}"
+        for problem in error.errors()
+    )

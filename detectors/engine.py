@@ -17,6 +17,7 @@ import importlib.metadata
 import math
 import os
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -28,7 +29,14 @@ import yaml
 from detectors import validators
 from detectors.dictionary import Dictionary
 from detectors.masking import keyed_hash, mask
-from detectors.pattern_shape import byte_counted, lookahead_reach, max_width, single_line
+from detectors.pattern_shape import (
+    WHOLE,
+    byte_counted,
+    lookahead_reach,
+    max_width,
+    single_line,
+    starts_within,
+)
 from detectors.rules import Rule, RuleError, load_catalogue
 from detectors.source_code import code_blocks
 
@@ -47,6 +55,7 @@ OVERLAP = 1 << 14
 WIDE = 512
 
 CONFIDENCE_LEVELS = ("low", "medium", "high")
+_LEVEL = {name: level for level, name in enumerate(CONFIDENCE_LEVELS)}
 HS_FLAGS = hyperscan.HS_FLAG_PREFILTER
 # UTF-8 continuation bytes: a str index is the count of the other bytes before a byte offset.
 _CONTINUATION_BYTES = bytes(range(0x80, 0xC0))
@@ -83,6 +92,9 @@ class _Entry:
     single_line: bool  # no match holds a line break
     term: str = ""
     has_value: bool = False  # the regex names the sensitive part (?P<value>...)
+    # The regex behind a lazy gap of `width` characters (pattern_shape.starts_within): confirms
+    # a window trying only the starts a reported end allows. None: search with finditer.
+    anchored: re.Pattern[str] | None = None
 
     @property
     def every_end(self) -> bool:
@@ -102,17 +114,25 @@ class _Candidate:
     level: int
 
 
+# count * log2(count) for every count up to this many characters, so that entropy needs no
+# logarithm per character.
+_WEIGHTS = [0.0] + [count * math.log2(count) for count in range(1, 1025)]
+
+
 def shannon_entropy(value: str) -> float:
     """Bits per character of the value's own character distribution.
 
-    Counted with str.count per distinct character (C loops), as log2(n) - sum(c log2 c) / n.
+    Computed as log2(n) - sum(c log2 c) / n over the characters' counts c.
     """
     length = len(value)
     if not length:
         return 0.0
-    log2 = math.log2
-    weighted = sum([count * log2(count) for count in map(value.count, set(value))])
-    return log2(length) - weighted / length
+    counts = Counter(value).values()
+    if length < len(_WEIGHTS):
+        weighted = sum(map(_WEIGHTS.__getitem__, counts))
+    else:
+        weighted = sum(count * math.log2(count) for count in counts)
+    return math.log2(length) - weighted / length
 
 
 class Allowlist:
@@ -158,15 +178,17 @@ class Engine:
         for rule in self.rules:
             for index, pattern in enumerate(rule.patterns):
                 regex = rule.compiled[index]
+                width = max_width(regex, min(WIDE, OVERLAP))
                 self._entries.append(
                     _Entry(
                         rule,
                         index,
                         regex,
-                        width=max_width(regex, min(WIDE, OVERLAP)),
+                        width=width,
                         reach=lookahead_reach(regex),
                         single_line=single_line(regex),
                         has_value="value" in regex.groupindex,
+                        anchored=None if width is None else starts_within(regex, width),
                     )
                 )
                 expressions.append(byte_counted(pattern).encode("utf-8"))
@@ -185,6 +207,7 @@ class Engine:
         ]
         self.database = compile_database(expressions, flags, self._entries, cache_dir)
         self._scratch = hyperscan.Scratch(self.database)
+        self._entropies: dict[tuple[int, int], float] = {}  # per scan: (start, end) -> bits
 
     def scan(self, text: str) -> list[Finding]:
         """All findings in the text, ordered by start; offsets are str indices.
@@ -195,6 +218,7 @@ class Engine:
         if not text:
             return []
         candidates: list[_Candidate] = []
+        self._entropies.clear()
         aggregated: dict[str, tuple[Rule, list[tuple[int, int, int]]]] = {}
         length = len(text)
         begin = 0
@@ -205,6 +229,8 @@ class Engine:
             if end == length:
                 break
             begin = owned
+        if not candidates and not aggregated:
+            return []
         kept = merge(candidates)
         if aggregated:
             regions: list[_Candidate] = []
@@ -223,52 +249,57 @@ class Engine:
         candidates: list[_Candidate],
         aggregated: dict[str, tuple[Rule, list[tuple[int, int, int]]]],
     ) -> None:
-        hits: list[int] = []  # pairs: entry id, end offset (bytes) of a prefilter match
+        # entry id -> runs of prefilter match ends (byte offsets), as [first, last, first, ...]
+        hits: dict[int, list[int]] = {}
         data = text[begin:end].encode("utf-8", "surrogatepass")
         self.database.scan(data, _record_hit, context=hits, scratch=self._scratch)
         if not hits:
             return
-        ends_by_entry: dict[int, list[int]] = {}
-        for i in range(0, len(hits), 2):
-            ends_by_entry.setdefault(hits[i], []).append(hits[i + 1])
         if len(data) == end - begin:  # ASCII: byte offsets are character offsets
-            to_char = {offset: begin + offset for offset in hits[1::2]}
+            runs_by_entry = {
+                entry_id: [begin + offset for offset in runs] for entry_id, runs in hits.items()
+            }
         else:
-            to_char = _char_offsets(data, hits[1::2], begin)
-        for entry_id, byte_ends in ends_by_entry.items():
+            runs_by_entry = _char_offsets(data, hits, begin)
+        for entry_id, runs in runs_by_entry.items():
             entry = self._entries[entry_id]
             rule = entry.rule
             regex = entry.regex or _term_regex(entry.term, rule.caseless)
-            has_value = entry.has_value
-            for low, high, stop in _windows(
-                entry, [to_char[e] for e in byte_ends], text, begin, end
-            ):
+            width = entry.width
+            if width is not None and len(runs) == 2:  # the usual case, without _windows
+                high = runs[1]
+                reach = entry.reach
+                stop = end if reach is None else min(end, high + width + reach)
+                windows = [(max(begin, runs[0] - width), high, stop)]
+            else:
+                windows = _windows(entry, runs, text, begin, end)
+            for low, high, stop in windows:
                 # A real match ends where Hyperscan reported a prefilter match end, so none
                 # ends past `high`; `stop` leaves room for the longest match and its lookaheads.
-                for match in regex.finditer(text, low, stop):
-                    last = match.end()
-                    if last > high:
-                        break
-                    start, stop_ = match.span("value") if has_value else match.span()
-                    if start < owned and start != stop_:
-                        if rule.aggregate is not None:
-                            spans = aggregated.setdefault(rule.id, (rule, []))[1]
-                            spans.append((entry.pattern_index, start, stop_))
-                        else:
-                            level = self._confidence(rule, text, start, stop_)
-                            if level is not None:
-                                candidates.append(_Candidate(rule, start, stop_, level))
-                    if last == high:
-                        break  # the next match would end past the window
+                for start, stop_ in _matches(entry, regex, text, low, high, stop):
+                    if start >= owned or start == stop_:
+                        continue
+                    if rule.aggregate is not None:
+                        spans = aggregated.setdefault(rule.id, (rule, []))[1]
+                        spans.append((entry.pattern_index, start, stop_))
+                    else:
+                        level = self._confidence(rule, text, start, stop_)
+                        if level is not None:
+                            candidates.append(_Candidate(rule, start, stop_, level))
 
     def _confidence(self, rule: Rule, text: str, start: int, end: int) -> int | None:
         """The candidate's confidence level, or None when it is not a finding."""
         value = text[start:end]
         if self.allowlist.allows(rule, value):
             return None
-        if rule.entropy_min is not None and shannon_entropy(value) < rule.entropy_min:
-            return None
-        level = CONFIDENCE_LEVELS.index(rule.confidence)
+        if rule.entropy_min is not None:
+            # Several generic rules often match the same value: compute its entropy once.
+            entropy = self._entropies.get((start, end))
+            if entropy is None:
+                entropy = self._entropies[(start, end)] = shannon_entropy(value)
+            if entropy < rule.entropy_min:
+                return None
+        level = _LEVEL[rule.confidence]
         if rule.validator is not None:
             if not validators.REGISTRY[rule.validator](value):
                 return None
@@ -300,27 +331,63 @@ class Engine:
         )
 
 
+def _matches(
+    entry: _Entry, regex: re.Pattern[str], text: str, low: int, high: int, stop: int
+) -> list[tuple[int, int]]:
+    """Where the sensitive part is in each of the entry's matches that start at or after `low`
+    and end by `high`, the matches finditer finds."""
+    found: list[tuple[int, int]] = []
+    has_value = entry.has_value
+    anchored = entry.anchored
+    if anchored is None or entry.width is None:
+        for match in regex.finditer(text, low, stop):
+            last = match.end()
+            if last > high:
+                break
+            start, end = match.span("value") if has_value else match.span()
+            found.append((start, end))
+            if last == high:
+                break  # the next match would end past the window
+        return found
+    gap = entry.width + 1
+    position = low
+    while position <= high:
+        attempt = anchored.match(text, position, stop)
+        if attempt is None:
+            position += gap  # no match starts in position .. position + width
+            continue
+        first, last = attempt.span(WHOLE)
+        if last > high:
+            break
+        start, end = attempt.span("value") if has_value else (first, last)
+        found.append((start, end))
+        if last == high:
+            break
+        position = last if last > first else last + 1
+    return found
+
+
 def _windows(
-    entry: _Entry, ends: list[int], text: str, begin: int, end: int
+    entry: _Entry, runs: list[int], text: str, begin: int, end: int
 ) -> list[tuple[int, int, int]]:
     """Where to run the entry's confirming regex: (first start, last end, endpos) ranges.
 
-    Around each reported end: from the longest match before it (or the start of its line, for
-    a single-line pattern of unbounded length) to the end itself, with room after it for the
-    lookaheads; ranges that touch are joined so no text is searched twice.
+    `runs` holds runs of reported ends as first, last pairs. Around each run: from the longest
+    match before its first end (or the start of that end's line, for a single-line pattern of
+    unbounded length) to its last end, with room after it for the lookaheads; ranges that
+    touch are joined so no text is searched twice.
     """
     if not entry.every_end:  # only the first end is known
-        low = begin if entry.width is None else max(begin, ends[0] - entry.width)
+        low = begin if entry.width is None else max(begin, runs[0] - entry.width)
         return [(low, end, end)]
-    ends.sort()
     width, reach = entry.width, entry.reach
     windows: list[tuple[int, int, int]] = []
-    for high in ends:
+    for first, high in sorted(zip(runs[::2], runs[1::2], strict=True)):
         if width is not None:
-            low = max(begin, high - width)
+            low = max(begin, first - width)
             stop = end if reach is None else min(end, high + width + reach)
         else:  # single line: the match starts on its end's line and cannot run past it
-            low = max(begin, text.rfind("\n", begin, high) + 1)
+            low = max(begin, text.rfind("\n", begin, first) + 1)
             line_end = text.find("\n", high, end)
             stop = end if reach is None or line_end < 0 else min(end, line_end + 1 + reach)
         if windows and low <= windows[-1][2]:
@@ -331,25 +398,32 @@ def _windows(
     return windows
 
 
-def _char_offsets(data: bytes, offsets: list[int], begin: int) -> dict[int, int]:
-    """Byte offsets into the UTF-8 `data` as str indices into the text `data` starts at `begin`.
-
-    An offset inside a character maps past it: windows stay wide enough either way.
-    """
-    result: dict[int, int] = {}
-    chars = begin
+def _char_offsets(data: bytes, hits: dict[int, list[int]], begin: int) -> dict[int, list[int]]:
+    """The hits' byte offsets into the UTF-8 `data` as str indices into the text that `data`
+    starts at `begin`. An offset inside a character maps past it: windows stay wide enough."""
+    chars: dict[int, int] = {}
+    count = begin
     previous = 0
-    for offset in sorted(set(offsets)):
-        piece = data[previous:offset]
-        chars += len(piece.translate(None, _CONTINUATION_BYTES))
-        result[offset] = chars
+    for offset in sorted({offset for offsets in hits.values() for offset in offsets}):
+        count += len(data[previous:offset].translate(None, _CONTINUATION_BYTES))
+        chars[offset] = count
         previous = offset
-    return result
+    return {entry_id: [chars[offset] for offset in offsets] for entry_id, offsets in hits.items()}
+
+
+# Ends of one pattern closer than this many bytes join one run: a token of 40 characters
+# ends a prefilter match at each of its last characters, and one window covers them all.
+RUN_GAP = 64
 
 
 def _record_hit(entry_id: int, start: int, end: int, flags: int, hits: Any) -> None:
-    hits.append(entry_id)
-    hits.append(end)
+    runs = hits.get(entry_id)
+    if runs is None:
+        hits[entry_id] = [end, end]
+    elif 0 <= end - runs[-1] <= RUN_GAP:  # Hyperscan does not promise ends in order
+        runs[-1] = end
+    else:
+        runs += (end, end)
 
 
 _TERM_REGEXES: dict[tuple[str, bool], re.Pattern[str]] = {}

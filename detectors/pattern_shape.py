@@ -74,8 +74,8 @@ def max_width(regex: re.Pattern[str], limit: int) -> int | None:
 def lookahead_reach(regex: re.Pattern[str]) -> int | None:
     """Characters past a match's end that deciding the match may read; None if unbounded.
 
-    Each lookahead reads at most its own width from where it stands, which is at or before the
-    match's end, so their sum bounds the reach; one more character covers `\\b` and `$`.
+    A lookahead stands at or before the match's end and reads at most its own width, plus what
+    lookaheads nested in it read past that; one more character covers `\\b` and `$`.
     """
     try:
         reach = _lookaheads(_parse(regex))
@@ -85,26 +85,26 @@ def lookahead_reach(regex: re.Pattern[str]) -> int | None:
 
 
 def _lookaheads(items: Any) -> int | None:
-    total = 0
+    reach = 0
     for op, av in items:
         if op in (_C.ASSERT, _C.ASSERT_NOT):
             direction, sub = av
             inner = _lookaheads(sub)
             if inner is None:
                 return None
-            total += inner
             if direction == 1:
                 width = sub.getwidth()[1]
                 if width >= _C.MAXREPEAT - 1:
                     return None
-                total += width
+                inner += width
+            reach = max(reach, inner)
             continue
         for sub in _children(op, av):
             inner = _lookaheads(sub)
             if inner is None:
                 return None
-            total += inner
-    return total
+            reach = max(reach, inner)
+    return reach
 
 
 def single_line(regex: re.Pattern[str]) -> bool:
@@ -205,3 +205,26 @@ def byte_counted(pattern: str) -> str:
         return f"{atom}{{{low},{upper}}}"
 
     return _WIDE_ATOM_REPEAT.sub(widen, pattern)
+
+
+# Inline global flags such as (?m) must open a pattern; they are carried by `regex.flags`.
+_LEADING_FLAGS = re.compile(r"(?:\(\?[aiLmsux]+\))+")
+WHOLE = "airlock_whole"  # the group that holds the original pattern's match in `starts_within`
+
+
+def starts_within(regex: re.Pattern[str], gap: int) -> re.Pattern[str] | None:
+    """The regex behind a lazy gap of at most `gap` characters, for `match(text, pos, endpos)`.
+
+    `search` tries every start up to `endpos`, and `endpos` must leave room for lookaheads
+    past the last possible end; this tries only the starts pos..pos+gap, leftmost first, as
+    `search` would, and the original match is the group WHOLE. None when the regex cannot be
+    wrapped (it uses the group name itself).
+    """
+    source = regex.pattern
+    leading = _LEADING_FLAGS.match(source)
+    if leading is not None:
+        source = source[leading.end() :]
+    try:
+        return re.compile(rf"(?s:.{{0,{gap}}}?)(?P<{WHOLE}>{source})", regex.flags)
+    except re.error:
+        return None

@@ -26,6 +26,14 @@ delivered to Kafka. How, in Faust's terms:
   unacked, so the next worker processes it again: a duplicate at worst, never a loss.
 * SIGKILL loses only what was not committed; those events are processed again after the
   restart and their decisions come out a second time, with the same event_id and action.
+* A rebalance never makes the acker ack across consumer-group generations. When partitions
+  are revoked, Faust (`stream_wait_empty`) waits until every event handed to the agent is
+  acked, and commits them, before the group moves on: the acker keeps acking through the
+  revocation, which is still the old generation. An event fetched in an older generation than
+  the group's current one is never acked (`OrderedAcker.run`): only a revocation that skipped
+  that wait (a stop during a rebalance) leaves one behind, and its partition's new owner
+  processes it again from the committed offset. Faust's own `on_partitions_revoked` signal is
+  no place to drop them: it is sent after that wait, when nothing of the old generation is left.
 
 Nothing here logs prompt text or payloads: only event ids, offsets, reasons and counts.
 """
@@ -40,6 +48,7 @@ import traceback
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -189,12 +198,14 @@ class InFlight:
 
 @dataclass
 class OrderedAcker:
-    """Acks events in arrival order, each once all its outputs are delivered (see module doc)."""
+    """Acks events in arrival order, each once all its outputs are delivered, and only while
+    the consumer group is still in the generation the event was fetched in (see module doc)."""
 
     stream: StreamT[Any]
     queue: asyncio.Queue[InFlight] = field(
         default_factory=lambda: asyncio.Queue(maxsize=ACK_QUEUE_MAXSIZE)
     )
+    stale: int = 0  # events left unacked because the group had moved to a newer generation
 
     async def put(self, item: InFlight) -> None:
         await self.queue.put(item)
@@ -215,7 +226,21 @@ class OrderedAcker:
                         "will be processed again"
                     ) from None
             if item.on_delivered is not None:
-                item.on_delivered()
+                item.on_delivered()  # delivered: counted, whether or not it is acked below
+            message = item.event.message
+            generation = self.stream.app.consumer_generation_id
+            if message.generation_id is not None and message.generation_id != generation:
+                self.stale += 1
+                log.info(
+                    "not acking %s:%s:%s: fetched in consumer-group generation %s, the group "
+                    "is now in generation %s; the partition's owner processes it again",
+                    message.topic,
+                    message.partition,
+                    message.offset,
+                    message.generation_id,
+                    generation,
+                )
+                continue
             await self.stream.ack(item.event)
 
 
@@ -259,6 +284,36 @@ class WorkerCounts:
         return sum(self.actions.values()) + sum(self.deadletters.values())
 
 
+def record_outcome(
+    outcome: Outcome, metrics: Metrics, counts: WorkerCounts, *, now: float | None = None
+) -> None:
+    """Count one outcome in the metrics and the summary counts, once its outputs are delivered.
+
+    `now` (epoch seconds) is when the decision reached the broker, the end of the decision
+    latency; the clock by default.
+    """
+    if outcome.deadletter is not None:
+        reason = str(outcome.deadletter.get("reason"))
+        metrics.count_deadletter(reason)
+        counts.deadletters[reason] += 1
+        return
+    if outcome.decision is None:
+        return
+    action = str(outcome.decision.get("action"))
+    metrics.count_decision(
+        tenant_id=outcome.tenant_id,
+        app=outcome.app,
+        action=action,
+        findings=outcome.findings,
+        scanned_bytes=outcome.scanned_bytes,
+        scan_seconds=outcome.scan_seconds,
+    )
+    counts.actions[action] += 1
+    event_time = _event_time(outcome.decision)
+    if event_time is not None:
+        metrics.observe_latency((time.time() if now is None else now) - event_time)
+
+
 def build_app(
     settings: Settings,
     *,
@@ -272,31 +327,6 @@ def build_app(
     app = faust_app(settings)
     prompts = raw_topic(app, topics.prompts)
     counts = WorkerCounts()
-
-    def delivered(outcome: Outcome) -> Callable[[], None]:
-        def record() -> None:
-            if outcome.deadletter is not None:
-                reason = str(outcome.deadletter.get("reason"))
-                metrics.count_deadletter(reason)
-                counts.deadletters[reason] += 1
-                return
-            if outcome.decision is None:
-                return
-            action = str(outcome.decision.get("action"))
-            metrics.count_decision(
-                tenant_id=outcome.tenant_id,
-                app=outcome.app,
-                action=action,
-                findings=outcome.findings,
-                scanned_bytes=outcome.scanned_bytes,
-                scan_seconds=outcome.scan_seconds,
-            )
-            counts.actions[action] += 1
-            event_time = _event_time(outcome.decision)
-            if event_time is not None:
-                metrics.observe_latency(time.time() - event_time)
-
-        return record
 
     async def handle(event: EventT[bytes]) -> InFlight:
         message = event.message
@@ -354,7 +384,7 @@ def build_app(
                 outcome.event_id,
                 outcome.deadletter.get("detail"),
             )
-        return InFlight(event, deliveries, delivered(outcome))
+        return InFlight(event, deliveries, partial(record_outcome, outcome, metrics, counts))
 
     @app.agent(
         prompts, name="airlock.decide", concurrency=1, supervisor_strategy=CrashingSupervisor

@@ -1,9 +1,11 @@
 """Run a single-node Apache Kafka broker (KRaft) on 127.0.0.1: `airlock kafka up|down|status`.
 
 The broker's jars come from Maven Central through `streams/kafka/pom.xml`. Everything the broker
-writes (jars, data, logs, pid file) lives in one state folder, `<repo>/.airlock/kafka/` unless
-`AIRLOCK_STATE_DIR` names another root; `AIRLOCK_KAFKA_PORT` moves the broker off port 9092 (the
-controller takes the next port). Only the process recorded in the pid file is ever stopped.
+writes (jars, data, logs, pid file) lives in one state folder, `<state_dir>/kafka/`, and it
+listens on `kafka_port` (the controller takes the next port): both are settings of the one
+loader, `airlock/config.py` (`AIRLOCK_STATE_DIR`, default `<repo>/.airlock`; `AIRLOCK_KAFKA_PORT`,
+default 9092; or `state_dir:`, `kafka_port:` in the AIRLOCK_CONFIG file). Only the process
+recorded in the pid file is ever stopped.
 """
 
 from __future__ import annotations
@@ -28,15 +30,16 @@ from pathlib import Path
 
 from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient
+from pydantic import ValidationError
+
+from airlock.config import Settings, describe_errors
 
 HOST = "127.0.0.1"
-DEFAULT_PORT = 9092
 START_TIMEOUT_S = 90.0
 STOP_TIMEOUT_S = 20.0
 LOG_TAIL_LINES = 40
 EXIT_STOPPED = 3
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 POM = Path(__file__).resolve().parent / "kafka" / "pom.xml"
 LOG4J_CONFIG = Path(__file__).resolve().parent / "kafka" / "log4j2.properties"
 INSTALL_HINT = "on Debian or Ubuntu, `apt-get install maven openjdk-17-jre-headless`"
@@ -85,48 +88,52 @@ class StateFolder:
         return self.root / "kafka.lock"
 
 
-def state_folder() -> StateFolder:
-    """The broker's state folder: `<AIRLOCK_STATE_DIR or <repo>/.airlock>/kafka`."""
-    root = os.environ.get("AIRLOCK_STATE_DIR")
-    base = Path(root).expanduser().resolve() if root else REPO_ROOT / ".airlock"
-    return StateFolder(base / "kafka")
+def settings_or_loaded(settings: Settings | None = None) -> Settings:
+    """The given settings, or those of the environment and the AIRLOCK_CONFIG file."""
+    if settings is not None:
+        return settings
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise KafkaLocalError(f"bad configuration: {describe_errors(exc)}") from None
+    except (ValueError, OSError) as exc:
+        raise KafkaLocalError(f"bad configuration: {exc}") from None
 
 
-def broker_port() -> int:
-    """The broker's port: `AIRLOCK_KAFKA_PORT`, 9092 by default; the controller uses port + 1."""
-    raw = os.environ.get("AIRLOCK_KAFKA_PORT", "").strip()
-    if not raw:
-        return DEFAULT_PORT
-    if not raw.isdigit() or not 1 <= int(raw) <= 65534:
-        raise KafkaLocalError(
-            f"AIRLOCK_KAFKA_PORT={raw!r}: expected a TCP port from 1 to 65534 "
-            "(the controller listens on that port + 1)"
-        )
-    return int(raw)
+def state_folder(settings: Settings | None = None) -> StateFolder:
+    """The broker's folder: `<state_dir>/kafka` (AIRLOCK_STATE_DIR, default <repo>/.airlock)."""
+    return StateFolder(settings_or_loaded(settings).state_dir / "kafka")
 
 
-def bootstrap_servers() -> str:
+def broker_port(settings: Settings | None = None) -> int:
+    """The broker's port: `kafka_port` (AIRLOCK_KAFKA_PORT), 9092 by default; the controller
+    uses port + 1."""
+    return settings_or_loaded(settings).kafka_port
+
+
+def bootstrap_servers(settings: Settings | None = None) -> str:
     """The address of the local broker, e.g. "127.0.0.1:9092"."""
-    return f"{HOST}:{broker_port()}"
+    return f"{HOST}:{broker_port(settings)}"
 
 
-def is_running() -> bool:
+def is_running(settings: Settings | None = None) -> bool:
     """Whether the broker started from this state folder is alive."""
-    return _running_pid(state_folder()) is not None
+    return _running_pid(state_folder(settings)) is not None
 
 
-def ensure_running(*, fresh: bool = False) -> str:
+def ensure_running(*, fresh: bool = False, settings: Settings | None = None) -> str:
     """Start the broker unless it already runs, wait until it serves metadata; return bootstrap.
 
     `fresh` stops the broker first and wipes its data folder, for tests that want a clean cluster.
     """
-    _up(state_folder(), broker_port(), fresh=fresh)
-    return bootstrap_servers()
+    settings = settings_or_loaded(settings)
+    _up(state_folder(settings), broker_port(settings), fresh=fresh)
+    return bootstrap_servers(settings)
 
 
-def stop() -> None:
+def stop(settings: Settings | None = None) -> None:
     """Stop the broker started from this state folder, if it runs."""
-    folder = state_folder()
+    folder = state_folder(settings)
     with _locked(folder):
         _stop(folder)
 
@@ -502,7 +509,8 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
             "on 127.0.0.1. Its jars come from Maven Central (needs `mvn` and Java 17+)."
         ),
         epilog=(
-            "environment: AIRLOCK_STATE_DIR (root state folder; the broker uses <root>/kafka, "
+            "configuration (environment, or the same names in lower case in the AIRLOCK_CONFIG "
+            "file): AIRLOCK_STATE_DIR (root state folder; the broker uses <root>/kafka, "
             "default <repo>/.airlock/kafka), AIRLOCK_KAFKA_PORT (broker port, default 9092; "
             "the controller uses port + 1)"
         ),
@@ -534,18 +542,19 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _cmd_up(*, fresh: bool) -> int:
-    folder = state_folder()
+    settings = settings_or_loaded()
+    folder = state_folder(settings)
     started_at = time.monotonic()
-    pid, started = _up(folder, broker_port(), fresh=fresh)
+    pid, started = _up(folder, broker_port(settings), fresh=fresh)
     if started:
         print(
-            f"Kafka broker up at {bootstrap_servers()} (pid {pid}) in "
+            f"Kafka broker up at {bootstrap_servers(settings)} (pid {pid}) in "
             f"{time.monotonic() - started_at:.1f} s; state folder {folder.root}, "
             f"log {folder.server_log}"
         )
     else:
         print(
-            f"Kafka broker already running at {bootstrap_servers()} (pid {pid}); "
+            f"Kafka broker already running at {bootstrap_servers(settings)} (pid {pid}); "
             f"state folder {folder.root}"
         )
     return 0
@@ -560,9 +569,10 @@ def _cmd_down() -> int:
 
 
 def _cmd_status() -> int:
-    folder = state_folder()
+    settings = settings_or_loaded()
+    folder = state_folder(settings)
     pid = _running_pid(folder)
-    port = (_configured_port(folder) if pid is not None else None) or broker_port()
+    port = (_configured_port(folder) if pid is not None else None) or broker_port(settings)
     print(f"Kafka broker: {'running' if pid is not None else 'stopped'}")
     print(f"bootstrap:    {HOST}:{port}")
     print(f"pid:          {pid if pid is not None else '-'}")

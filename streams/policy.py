@@ -23,6 +23,8 @@ from schemas import load as load_schema
 
 # Least to most severe: the most severe action of all matching rules wins.
 ACTIONS = ("allow", "warn", "redact", "block")
+ACTION_RANKS = {action: rank for rank, action in enumerate(ACTIONS)}
+CONFIDENCE_RANKS = {level: rank for rank, level in enumerate(CONFIDENCE_LEVELS)}
 MODES = ("enforce", "monitor")
 DEFAULT_POLICY = "default"
 _event_schema = load_schema("prompt_event")
@@ -66,7 +68,7 @@ class PolicyError(ValueError):
 
 
 def action_rank(action: str) -> int:
-    return ACTIONS.index(action)
+    return ACTION_RANKS[action]
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,13 +96,15 @@ class Match:
 
     def selects(self, finding: Finding) -> bool:
         """The finding-level filter: category, detector and confidence."""
-        if self.categories and finding.category not in self.categories:
+        return self.selects_kind(finding.detector, finding.category, finding.confidence)
+
+    def selects_kind(self, detector: str, category: str, confidence: str) -> bool:
+        """`selects` for any finding of that detector, category and confidence."""
+        if self.categories and category not in self.categories:
             return False
-        if self.detectors and finding.detector not in self.detectors:
+        if self.detectors and detector not in self.detectors:
             return False
-        return CONFIDENCE_LEVELS.index(finding.confidence) >= CONFIDENCE_LEVELS.index(
-            self.min_confidence
-        )
+        return CONFIDENCE_RANKS[confidence] >= CONFIDENCE_RANKS[self.min_confidence]
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +114,12 @@ class Rule:
     action: str
     alert: bool = False
     message: str | None = None
+
+
+# Rules as `Policy.evaluate` scans them: with their index in the policy, in file order.
+_Scoped = tuple[tuple[int, Rule], ...]
+# Bound of the per-policy cache of the rules selecting each kind of finding.
+MAX_FINDING_KINDS = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +150,20 @@ class Policy:
     messages: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_MESSAGES))
     source: str = ""
     digest: str = ""
+    # Derived from the rules at construction (and by `replace`), for `evaluate`: per app and
+    # operation, the rules in scope; per kind of finding, the rules that select it (filled as
+    # kinds are seen; detectors are the catalogue's, so it stays small).
+    _scopes: Mapping[tuple[str, str], tuple[_Scoped, _Scoped]] = field(
+        init=False, repr=False, compare=False
+    )
+    _selecting: dict[tuple[str, str, str], tuple[int, ...]] = field(
+        init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        scopes = {(a, o): _scope(self.rules, a, o) for a in APPS for o in OPERATIONS}
+        object.__setattr__(self, "_scopes", scopes)
+        object.__setattr__(self, "_selecting", {})
 
     @property
     def monitor(self) -> bool:
@@ -159,35 +183,106 @@ class Policy:
         A rule matches when the event is in its scope and at least `min_count` findings pass its
         filters (`min_count: 0` matches on scope alone, e.g. "block every upload to app X").
         """
+        # Only the rules whose apps and operations admit the event can match, and without
+        # findings only those with `min_count: 0`: both lists are computed once per policy.
+        scoped = self._scopes.get((app, operation))
+        if scoped is None:  # an app or operation the event schema does not know
+            scoped = _scope(self.rules, app, operation)
+        candidates = scoped[0] if findings else scoped[1]
+        if not candidates:
+            return _nothing_matched(len(findings))
+        # Which findings each rule selects, from the rules that select each kind of finding.
+        selected_by: dict[int, list[int]] = {}
+        for i, f in enumerate(findings):
+            kind = (f.detector, f.category, f.confidence)
+            selecting = self._selecting.get(kind)
+            if selecting is None:
+                selecting = self._rules_selecting(kind)
+            for index in selecting:
+                if index in selected_by:
+                    selected_by[index].append(i)
+                else:
+                    selected_by[index] = [i]
         finding_ranks = [0] * len(findings)
         best: Rule | None = None
+        best_rank = -1
         alert = False
         matched: list[str] = []
-        for rule in self.rules:
-            if not rule.match.applies_to(app, operation, groups):
+        for index, rule in candidates:
+            match = rule.match
+            if match.groups and match.groups.isdisjoint(groups):
                 continue
-            selected = [i for i, f in enumerate(findings) if rule.match.selects(f)]
-            if len(selected) < rule.match.min_count:
+            if match.exclude_groups and not match.exclude_groups.isdisjoint(groups):
+                continue
+            selected = selected_by.get(index, ())
+            if len(selected) < match.min_count:
                 continue
             matched.append(rule.name)
-            rank = action_rank(rule.action)
+            rank = ACTION_RANKS[rule.action]
             for i in selected:
-                finding_ranks[i] = max(finding_ranks[i], rank)
+                if rank > finding_ranks[i]:
+                    finding_ranks[i] = rank
             alert = alert or rule.alert
-            if best is None or rank > action_rank(best.action):
-                best = rule
-        action = best.action if best is not None else "allow"
+            if rank > best_rank:
+                best, best_rank = rule, rank
+        if best is None:
+            return _nothing_matched(len(findings))
+        action = best.action
         enforced = "allow" if self.monitor else action
-        message = self.message_for(best) if best is not None and enforced != "allow" else None
         return Verdict(
             action=action,
             enforced=enforced,
-            rule=best.name if best is not None else None,
-            message=message,
+            rule=best.name,
+            message=self.message_for(best) if enforced != "allow" else None,
             alert=alert,
-            finding_actions=tuple(ACTIONS[r] for r in finding_ranks),
+            finding_actions=tuple([ACTIONS[r] for r in finding_ranks]),
             matched_rules=tuple(matched),
         )
+
+    def _rules_selecting(self, kind: tuple[str, str, str]) -> tuple[int, ...]:
+        """The indices of the rules that select findings of (detector, category, confidence)."""
+        selecting = tuple(i for i, r in enumerate(self.rules) if r.match.selects_kind(*kind))
+        if len(self._selecting) < MAX_FINDING_KINDS:
+            self._selecting[kind] = selecting
+        return selecting
+
+
+_NO_FINDING_MATCHED = Verdict(
+    action="allow",
+    enforced="allow",
+    rule=None,
+    message=None,
+    alert=False,
+    finding_actions=(),
+    matched_rules=(),
+)
+
+
+def _nothing_matched(findings: int) -> Verdict:
+    """The verdict when no rule matches (shared when there are no findings: it is immutable)."""
+    if not findings:
+        return _NO_FINDING_MATCHED
+    return Verdict(
+        action="allow",
+        enforced="allow",
+        rule=None,
+        message=None,
+        alert=False,
+        finding_actions=("allow",) * findings,
+        matched_rules=(),
+    )
+
+
+def _scope(rules: Sequence[Rule], app: str, operation: str) -> tuple[_Scoped, _Scoped]:
+    """The rules whose apps and operations admit (app, operation), in file order; and of those,
+    the ones that can match without findings (`min_count: 0`)."""
+    scoped = tuple(
+        (i, r)
+        for i, r in enumerate(rules)
+        if (not r.match.apps or app in r.match.apps)
+        and (not r.match.operations or operation in r.match.operations)
+    )
+    return scoped, tuple((i, r) for i, r in scoped if r.match.min_count == 0)
 
 
 # --- loading -----------------------------------------------------------------------------------

@@ -63,7 +63,7 @@ def _fail(message: str) -> int:
 
 def run_worker(args: argparse.Namespace) -> int:
     # Heavy imports here, so that `airlock --help` stays fast.
-    from airlock.config import Settings
+    from airlock.config import Settings, describe_errors
     from detectors.rules import RuleError
     from streams.topics import TopicError, Topics, create_topics
 
@@ -73,11 +73,7 @@ def run_worker(args: argparse.Namespace) -> int:
         settings = Settings()
         level = configure_logging(settings.log_level)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"AIRLOCK_{'_'.join(str(p) for p in error['loc']).upper()}: {error['msg']}"
-            for error in exc.errors()
-        )
-        return _fail(f"bad configuration: {problems}")
+        return _fail(f"bad configuration: {describe_errors(exc)}")
     except (ValueError, OSError) as exc:
         return _fail(f"bad configuration: {exc}")
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import socket
 import time
@@ -15,16 +14,9 @@ from confluent_kafka import Consumer, Producer
 from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]  # no re-export
 
 from streams import kafka_local
+from tests.kafka_cli import run_cli
 
 pytestmark = pytest.mark.kafka
-
-
-def run_cli(*argv: str) -> int:
-    parser = argparse.ArgumentParser(prog="airlock")
-    kafka_local.add_parser(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(["kafka", *argv])
-    status: int = args.handler(args)
-    return status
 
 
 def recorded_pid() -> int:

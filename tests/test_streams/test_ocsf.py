@@ -10,6 +10,7 @@ itself does not, so actor.user is checked against our schema only.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
@@ -19,7 +20,7 @@ from py_ocsf_models.objects.group import Group
 from py_ocsf_models.objects.policy import Policy as OcsfPolicy
 
 import schemas
-from streams.ocsf import CLASS_UID, OCSF_VERSION, TYPE_UID, alert_uid
+from streams.ocsf import ALERT_NAMESPACE, CLASS_UID, OCSF_VERSION, TYPE_UID, alert_uid
 from streams.pipeline import Pipeline
 
 from .conftest import encode, make_event
@@ -154,6 +155,15 @@ def test_alert_uid_is_stable_per_event_and_distinct_per_tenant() -> None:
     assert alert_uid("acme", "e1") == alert_uid("acme", "e1")
     assert alert_uid("acme", "e1") != alert_uid("globex", "e1")
     assert alert_uid("acme", "e1") != alert_uid("acme", "e2")
+
+
+@pytest.mark.parametrize(
+    ("tenant", "event_id"),
+    [("acme", "e1"), ("default", "evt-0001"), ("a", "~!" * 64), ("t-\u00e9", "\u4e2d\U0001f600")],
+)
+def test_alert_uid_is_the_uuid5_of_tenant_and_event(tenant: str, event_id: str) -> None:
+    expected = uuid.uuid5(ALERT_NAMESPACE, f"{tenant}\x00{event_id}")
+    assert alert_uid(tenant, event_id) == str(expected)
 
 
 def test_optional_event_fields_are_left_out(pipeline: Pipeline) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import random
 import shutil
 import textwrap
 from pathlib import Path
@@ -11,6 +13,7 @@ import pytest
 
 from detectors.engine import Engine, Finding
 from streams.policy import (
+    ACTIONS,
     DEFAULT_MESSAGES,
     Policy,
     PolicyError,
@@ -242,6 +245,73 @@ def test_min_count_zero_matches_on_scope_alone() -> None:
     )
     assert evaluate(p, [], operation="upload").action == "block"
     assert evaluate(p, [], operation="prompt").action == "allow"
+
+
+def reference_verdict(
+    p: Policy, findings: list[Finding], app: str, operation: str, groups: tuple[str, ...]
+) -> tuple[str, str | None, bool, tuple[str, ...], tuple[str, ...]]:
+    """The evaluation rules read literally, rule by rule and finding by finding."""
+    ranks = [0] * len(findings)
+    best = None
+    alert = False
+    matched = []
+    for rule in p.rules:
+        if not rule.match.applies_to(app, operation, groups):
+            continue
+        selected = [i for i, f in enumerate(findings) if rule.match.selects(f)]
+        if len(selected) < rule.match.min_count:
+            continue
+        matched.append(rule.name)
+        for i in selected:
+            ranks[i] = max(ranks[i], ACTIONS.index(rule.action))
+        alert = alert or rule.alert
+        if best is None or ACTIONS.index(rule.action) > ACTIONS.index(best.action):
+            best = rule
+    action = best.action if best is not None else "allow"
+    actions = tuple(ACTIONS[r] for r in ranks)
+    return action, best.name if best else None, alert, actions, tuple(matched)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_evaluation_agrees_with_a_literal_reading_of_the_rules(seed: int) -> None:
+    """`evaluate` precomputes which rules can apply; it must decide as if it did not."""
+    rng = random.Random(seed)
+    categories = ["secret", "pii", "financial", "code"]
+    detectors = ["email", "aws-access-key-id", "iban", "source-code"]
+    apps, operations, groups = ["chatgpt", "claude", "other"], ["prompt", "upload"], ["hr", "oss"]
+
+    def some(values: list[str]) -> list[str]:
+        return rng.sample(values, rng.randint(1, len(values))) if rng.random() < 0.3 else []
+
+    for _ in range(60):
+        rules = ""
+        for n in range(rng.randint(0, 6)):
+            match = {
+                "categories": some(categories),
+                "detectors": some(detectors),
+                "apps": some(apps),
+                "operations": some(operations),
+                "groups": some(groups),
+                "exclude_groups": some(groups),
+                "min_confidence": rng.choice(["low", "medium", "high"]),
+                "min_count": rng.choice([0, 1, 1, 2]),
+            }
+            action = rng.choice(["allow", "warn", "redact", "block"])
+            rules += f"- {{name: r{n}, action: {action}, alert: {rng.random() < 0.5}, "
+            rules += f"match: {json.dumps(match)}}}\n"
+        p = policy(rules or "[]")
+        for _ in range(20):
+            findings = [
+                finding(rng.choice(detectors), rng.choice(categories), rng.choice(["low", "high"]))
+                for _ in range(rng.randint(0, 5))
+            ]
+            app = rng.choice([*apps, "gemini", "not-an-app"])
+            operation = rng.choice([*operations, "response"])
+            user_groups = tuple(rng.sample(groups, rng.randint(0, 2)))
+            v = evaluate(p, findings, app, operation, user_groups)
+            assert (v.action, v.rule, v.alert, v.finding_actions, v.matched_rules) == (
+                reference_verdict(p, findings, app, operation, user_groups)
+            )
 
 
 def test_min_confidence() -> None:

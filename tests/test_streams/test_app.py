@@ -1,0 +1,202 @@
+"""The worker's acking and metric recording, with fakes for Faust's stream, events and app: in
+order, only once delivered, never across consumer-group generations."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+import pytest
+from faust.types import EventT, StreamT
+
+from streams.app import InFlight, OrderedAcker, PipelineFailure, WorkerCounts, record_outcome
+from streams.metrics import Metrics
+from streams.pipeline import DEADLETTER_REASONS, Pipeline
+
+from .conftest import encode, make_event
+
+
+@dataclass
+class FakeMessage:
+    topic: str
+    partition: int
+    offset: int
+    generation_id: int | None
+
+
+@dataclass
+class FakeEvent:
+    message: FakeMessage
+
+
+@dataclass
+class FakeApp:
+    consumer_generation_id: int = 1
+
+
+@dataclass
+class FakeStream:
+    """What OrderedAcker uses of a Faust stream: its app and `ack`."""
+
+    app: FakeApp = field(default_factory=FakeApp)
+    acked: list[int] = field(default_factory=list)
+
+    async def ack(self, event: FakeEvent) -> bool:
+        self.acked.append(event.message.offset)
+        return True
+
+
+def event(offset: int, generation: int | None = 1) -> EventT[bytes]:
+    return cast("EventT[bytes]", FakeEvent(FakeMessage("airlock.prompts", 0, offset, generation)))
+
+
+def delivered() -> asyncio.Future[None]:
+    future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    future.set_result(None)
+    return future
+
+
+async def drain(acker: OrderedAcker) -> None:
+    """Run the acker until it has nothing left to do, then stop it; re-raise its failure."""
+    task = asyncio.ensure_future(acker.run())
+    for _ in range(50):
+        await asyncio.sleep(0)
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    if not task.cancelled() and task.exception() is not None:
+        raise cast(BaseException, task.exception())
+
+
+def acker_of(stream: FakeStream) -> OrderedAcker:
+    return OrderedAcker(cast("StreamT[Any]", stream))
+
+
+def test_events_are_acked_in_order_once_delivered() -> None:
+    asyncio.run(_test_events_are_acked_in_order_once_delivered())
+
+
+async def _test_events_are_acked_in_order_once_delivered() -> None:
+    stream = FakeStream()
+    acker = acker_of(stream)
+    late: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    await acker.put(InFlight(event(10), [late]))
+    await acker.put(InFlight(event(11), [delivered()]))
+    task = asyncio.ensure_future(acker.run())
+    for _ in range(10):
+        await asyncio.sleep(0)
+    assert stream.acked == []  # 11 is delivered but waits for 10
+    late.set_result(None)
+    for _ in range(10):
+        await asyncio.sleep(0)
+    assert stream.acked == [10, 11]
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+
+def test_a_failed_delivery_stops_the_acker_without_acking() -> None:
+    asyncio.run(_test_a_failed_delivery_stops_the_acker_without_acking())
+
+
+async def _test_a_failed_delivery_stops_the_acker_without_acking() -> None:
+    stream = FakeStream()
+    acker = acker_of(stream)
+    failed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    failed.set_exception(ConnectionError("broker gone"))
+    await acker.put(InFlight(event(10), [delivered()]))
+    await acker.put(InFlight(event(11), [failed]))
+    await acker.put(InFlight(event(12), [delivered()]))
+    with pytest.raises(PipelineFailure, match=r"airlock\.prompts:0:11 was not delivered"):
+        await asyncio.wait_for(acker.run(), timeout=5)
+    assert stream.acked == [10]
+
+
+def test_events_of_an_older_generation_are_never_acked() -> None:
+    asyncio.run(_test_events_of_an_older_generation_are_never_acked())
+
+
+async def _test_events_of_an_older_generation_are_never_acked() -> None:
+    """After a rebalance the group is in a newer generation: what the acker still holds of the
+    old one stays unacked (its partition's owner reads it again from the committed offset), and
+    what was fetched in the new generation is acked as usual."""
+    stream = FakeStream(app=FakeApp(consumer_generation_id=3))
+    acker = acker_of(stream)
+    recorded: list[int] = []
+
+    def record(offset: int) -> Callable[[], None]:
+        return lambda: recorded.append(offset)
+
+    for offset in (20, 21, 22):
+        await acker.put(InFlight(event(offset, 3), [delivered()], record(offset)))
+    stream.app.consumer_generation_id = 4  # rebalanced before the acker got to them
+    for offset in (21, 22, 23):  # the same partition again, re-read in generation 4
+        await acker.put(InFlight(event(offset, 4), [delivered()]))
+    await drain(acker)
+    assert stream.acked == [21, 22, 23]
+    assert acker.stale == 3
+    assert recorded == [20, 21, 22]  # delivered, so counted, though not acked
+
+
+def test_events_without_a_generation_are_acked() -> None:
+    asyncio.run(_test_events_without_a_generation_are_acked())
+
+
+async def _test_events_without_a_generation_are_acked() -> None:
+    stream = FakeStream(app=FakeApp(consumer_generation_id=9))
+    acker = acker_of(stream)
+    await acker.put(InFlight(event(5, None), [delivered()]))
+    await drain(acker)
+    assert stream.acked == [5] and acker.stale == 0
+
+
+# --- metrics ------------------------------------------------------------------------------------
+
+
+def test_record_outcome_counts_decisions_findings_and_dead_letters(pipeline: Pipeline) -> None:
+    metrics = Metrics(DEADLETTER_REASONS)
+    counts = WorkerCounts()
+    clean = pipeline.process(encode(make_event("a haiku")), topic="t", partition=0, offset=0)
+    secret = pipeline.process(
+        encode(make_event("key AKIAQ5MZ3W7XK2NBR4TY", tenant_id="acme", event_id="e2")),
+        topic="t",
+        partition=0,
+        offset=1,
+    )
+    broken = pipeline.process(b"{", topic="t", partition=0, offset=2)
+    for outcome in (clean, clean, secret, broken):
+        record_outcome(outcome, metrics, counts, now=1_760_000_000.5)
+    text = metrics.text()
+    assert 'airlock_events_total{action="allow",app="chatgpt",tenant="initech"} 2.0' in text
+    assert 'airlock_events_total{action="block",app="chatgpt",tenant="acme"} 1.0' in text
+    assert 'airlock_findings_total{category="secret",detector="aws-access-key-id"} 1.0' in text
+    assert 'airlock_deadletters_total{reason="not_json"} 1.0' in text
+    assert "airlock_scan_seconds_count 3.0" in text
+    assert "airlock_decision_latency_seconds_count 3.0" in text
+    assert counts.actions == {"allow": 2, "block": 1} and counts.deadletters == {"not_json": 1}
+
+
+def test_metric_children_are_cached_per_label_values_and_tenants_stay_bounded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import streams.metrics
+
+    monkeypatch.setattr(streams.metrics, "MAX_TENANTS", 2)
+    metrics = Metrics()
+    for tenant in ("t1", "t2", "t3", "t4", "t1", "t3", None):
+        metrics.count_decision(
+            tenant_id=tenant,
+            app=None,
+            action="allow",
+            findings=(),
+            scanned_bytes=10,
+            scan_seconds=1e-5,
+        )
+    text = metrics.text()
+    assert 'airlock_events_total{action="allow",app="unknown",tenant="t1"} 2.0' in text
+    assert 'airlock_events_total{action="allow",app="unknown",tenant="t2"} 1.0' in text
+    assert 'airlock_events_total{action="allow",app="unknown",tenant="other"} 3.0' in text
+    assert 'airlock_events_total{action="allow",app="unknown",tenant="unknown"} 1.0' in text
+    assert "airlock_scanned_bytes_total 70.0" in text
+    # Tenants counted as "other" are not cached one by one.
+    assert {key[0] for key in metrics._event_counters} == {"t1", "t2", None}

@@ -12,17 +12,26 @@ import phonenumbers
 import pytest
 
 from detectors import validators
+from detectors.engine import Engine
 from detectors.validators import REGISTRY
 
 # validator name -> (valid values, invalid values)
 CASES: dict[str, tuple[list[str], list[str]]] = {
     "luhn": (
-        ["4954255503491068", "5395 6309 4546 3384", "3780-580335-58604", "6270301592595387684"],
+        [
+            "4954255503491068",
+            "5395 6309 4546 3384",
+            "3780-580335-58604",
+            "6270301592595387684",
+            "4266812127150",  # legacy 13-digit Visa, not a valid EAN-13
+        ],
         [
             "4954255503491069",  # last digit changed
             "4954255503491168",  # one middle digit changed
             "49542555034",  # too short for a card
             "0000000000000000",  # one repeated digit
+            "4266812127151",  # 13 digits, last digit changed
+            "4069630448794",  # passes Luhn, but a valid EAN-13: a product barcode
         ],
     ),
     "iban_mod97": (
@@ -34,8 +43,11 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
             "LC47HEMM346320268749651007906880",  # 32
             "RU7386050660070730539025037406095",  # longest (33)
             "GB82 WEST 1234 5698 7654 32",  # ECBS published specimen
+            "fr76 3000 6000 0112 3456 7890 189",  # lower-cased as pasted
+            "Gb07 Nwbk 0469 2844 1201 70",  # mixed case
         ],
         [
+            "fr76 3000 6000 0112 3456 7890 188",  # lower case, last digit changed
             "FR8729105241850756136644428",  # last digit changed
             "DE68877955894091102086",  # check digits changed
             "DE288779558940911020861",  # mod 97 holds, but 23 characters for DE (22)
@@ -268,6 +280,22 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
             "1Z1sjbQLBk2DDJq5rDJn5WCWGfZoh8ZQ0",  # 0 is not a Base58 character
         ],
     ),
+    "base62_crc32": (
+        [
+            "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",
+            "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",
+            "ghs_RCLNETmged4dZo0F8IGG7KP49z5G4y4GguKp",
+            "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",  # npm uses the same checksum
+        ],
+        [
+            "ghp_SVVBNdQAKxVyQvUL46cQdCajfkKNLG0c3EY4",  # checksum's last character changed
+            "ghp_SVVBNdQAKxVyQvUL46cQdCajfkKNLG1c3EY3",  # a random character changed
+            "ghp_svvbndqakxvyqvul46cqdcajfknklg0c3ey3",  # lower-cased: base62 is case-sensitive
+            "ghp_abcdefghijklmnopqrstuvwxyzABCD012345",  # made up for documentation
+            "ghp_SVVBNdQAKxVyQvUL46cQdCajfkKNLG0c3EY",  # one character short
+            "SVVBNdQAKxVyQvUL46cQdCajfkKNLG0c3EY3",  # no prefix
+        ],
+    ),
     "eth_address": (
         [
             "0x355Ed68915410B236c68406CE6E5c4b2cD759912",
@@ -278,6 +306,7 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
         [
             "0x355Ed68915410B236c68406CE6E5c4b2cD759913",  # hex digit changed, case kept
             "0x355ed68915410B236c68406CE6E5c4b2cD759912",  # one letter's case flipped
+            "0x5AAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",  # upper-case where EIP-55 wants lower
             "0x355Ed68915410B236c68406CE6E5c4b2cD75991",  # 39 hex digits
             "0x0000000000000000000000000000000000000000",  # the zero address
             "355Ed68915410B236c68406CE6E5c4b2cD759912",  # no 0x
@@ -352,7 +381,24 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
         ["47 123 4567", "347 12", "+33 6 12 34 56 78", "112"],
     ),
     "date_of_birth": (
-        ["1985-03-14", "14/03/1985", "03/14/1985", "14.03.1985", "29.02.2000", "1900-01-01"],
+        [
+            "1985-03-14",
+            "14/03/1985",
+            "03/14/1985",
+            "14.03.1985",
+            "29.02.2000",
+            "1900-01-01",
+            "14 March 1985",
+            "March 14, 1985",
+            "14th of March, 1985",
+            "3. März 1985",
+            "3 de marzo de 1985",
+            "1er févr. 1985",
+            "3 AOÛT 1985",
+            "14-Mar-1985",
+            "Sept. 3 1985",
+            "29 febbraio 2000",
+        ],
         [
             "1985-02-30",  # no such day
             "29/02/1985",  # not a leap year
@@ -360,6 +406,11 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
             "1899-12-31",  # before 1900
             "01/01/2999",  # in the future
             "1985-3",  # not a date
+            "31 February 1985",  # no such day
+            "29 février 1985",  # not a leap year
+            "3 March 2999",  # in the future
+            "32 March 1985",  # no such day
+            "14 Brumaire 1985",  # not a month name the validator knows
         ],
     ),
 }
@@ -393,6 +444,12 @@ def test_verhoeff_published_example() -> None:
     # Verhoeff's worked example: 236 gets check digit 3.
     assert validators.verhoeff_ok("2363")
     assert not validators.verhoeff_ok("2364")
+
+
+def test_gs1_published_example() -> None:
+    # By hand: 400638133393 weighs 4+0+0+18+3+24+1+9+3+9+9+9 = 89, so its check digit is 1.
+    assert validators.gs1_ok("4006381333931")
+    assert not validators.gs1_ok("4006381333932")
 
 
 def test_iban_length_table_covers_registry_lengths() -> None:
@@ -442,3 +499,104 @@ def test_national_phone_fast_path_agrees_with_the_parser(
             written = f"({written[:3]}) {written[3:]}"
         expected = _parsed_verdict(written, region, country_code, leading)
         assert validators._phone(written, region, country_code, leading) == expected, written
+
+
+# Every month name and abbreviation as written, accents included: the date-of-birth rule must
+# find each one and the validator must read it, so the rule's pattern and the validator's
+# month table cannot drift apart.
+WRITTEN_MONTHS = {
+    1: "january jan janvier janv januar jänner jaenner januari enero ene gennaio gen",
+    2: "february feb février fevrier févr fevr fév fev februar februari febrero febbraio",
+    3: "march mar mars märz maerz marz mär maart mrt marzo",
+    4: "april apr avril avr abril abr aprile",
+    5: "may mai mayo maggio mag mei",
+    6: "june jun juin juni junio giugno giu",
+    7: "july jul juillet juil juli julio luglio lug",
+    8: "august aug août aout augustus agosto ago",
+    9: "september sep sept septembre septiembre setiembre settembre set",
+    10: "october oct octobre oktober okt octubre ottobre ott",
+    11: "november nov novembre noviembre",
+    12: "december dec décembre decembre déc dezember dez diciembre dic dicembre",
+}
+
+
+def test_month_table_is_the_written_names_with_accents_folded() -> None:
+    folded = {
+        name.translate(str.maketrans("éäû", "eau")): number
+        for number, names in WRITTEN_MONTHS.items()
+        for name in names.split()
+    }
+    assert folded == validators.MONTHS
+
+
+@pytest.mark.parametrize("number", sorted(WRITTEN_MONTHS))
+def test_every_month_name_is_found_as_a_date_of_birth(engine: Engine, number: int) -> None:
+    for name in WRITTEN_MONTHS[number].split():
+        for written in (name, name.capitalize(), name.upper()):
+            day_first = f"born on 3 {written} 1985"
+            month_first = f"born {written} 3, 1985"
+            for text in (day_first, month_first):
+                found = [f.detector for f in engine.scan(text)]
+                assert "date-of-birth" in found, text
+            assert validators.date_of_birth(f"3 {written} 1985")
+            assert validators.date_of_birth(f"{written} 3, 1985")
+
+
+def _parsed_international_verdict(value: str) -> bool:
+    """phone_e164 done the slow way: always through phonenumbers.parse."""
+    if not value.lstrip().startswith("+"):
+        return False
+    try:
+        number = phonenumbers.parse(value, None)
+    except phonenumbers.NumberParseException:
+        return False
+    if not phonenumbers.is_valid_number(number):
+        return False
+    national = str(number.national_number)
+    if number.country_code == 1 and validators._NANP_FICTION.fullmatch(national):
+        return False
+    return not (number.country_code == 44 and national.startswith(validators._UK_DRAMA_PREFIXES))
+
+
+def _international_writing(rng: random.Random, seeds: list[tuple[int, str]]) -> str:
+    """A +CC number, written the ways people do and some ways they should not."""
+    if rng.random() < 0.6:
+        code, nsn = rng.choice(seeds)
+        digits_ = list(nsn)
+        for _ in range(rng.choice([0, 0, 1, 2])):
+            digits_[rng.randrange(len(digits_))] = rng.choice("0123456789")
+        if rng.random() < 0.1:
+            digits_ = ["0", *digits_]  # a trunk 0 where it does not belong
+        national = "".join(digits_)
+    else:
+        code = rng.choice([*phonenumbers.COUNTRY_CODE_TO_REGION_CODE, rng.randint(0, 999)])
+        national = "".join(rng.choices("0123456789", k=rng.randint(0, 18)))
+    written = f"+{code}" + rng.choice([" ", " ", "", "", "-", ".", " (0)", "(0) "])
+    i = 0
+    while i < len(national):
+        size = rng.randint(1, 4)
+        part = national[i : i + size]
+        written += f"({part}) " if i == 0 and rng.random() < 0.15 else part
+        odd = rng.random() < 0.05
+        written += rng.choice(["/", ")", "#", " - "] if odd else [" ", "", ".", "-"])
+        i += size
+    return written.rstrip(" .-/") if rng.random() < 0.9 else written
+
+
+def test_international_phone_fast_path_agrees_with_the_parser() -> None:
+    # libphonenumber's example numbers of every region (digits changed, trunk zeros added) and
+    # random digits after known and unknown country codes, with separators valid and not.
+    seeds: list[tuple[int, str]] = []
+    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
+        for kind in (phonenumbers.PhoneNumberType.FIXED_LINE, phonenumbers.PhoneNumberType.MOBILE):
+            example = phonenumbers.example_number_for_type(region, kind)
+            if example is not None and example.country_code is not None:
+                nsn = phonenumbers.national_significant_number(example)
+                seeds.append((example.country_code, nsn))
+    rng = random.Random(164)
+    fast = 0
+    for _ in range(4000):
+        written = _international_writing(rng, seeds)
+        fast += validators._international_number(written) is not None
+        assert validators.phone_e164(written) == _parsed_international_verdict(written), written
+    assert fast > 1500  # the comparison covers the fast path, not only the fallback

@@ -218,7 +218,6 @@ class Engine:
         if not text:
             return []
         candidates: list[_Candidate] = []
-        self._entropies.clear()
         aggregated: dict[str, tuple[Rule, list[tuple[int, int, int]]]] = {}
         length = len(text)
         begin = 0
@@ -229,6 +228,8 @@ class Engine:
             if end == length:
                 break
             begin = owned
+        if self._entropies:
+            self._entropies.clear()
         if not candidates and not aggregated:
             return []
         kept = merge(candidates)
@@ -255,14 +256,17 @@ class Engine:
         self.database.scan(data, _record_hit, context=hits, scratch=self._scratch)
         if not hits:
             return
-        if len(data) == end - begin:  # ASCII: byte offsets are character offsets
+        if len(data) != end - begin:
+            runs_by_entry = _char_offsets(data, hits, begin)
+        elif begin:  # ASCII: byte offsets are character offsets from `begin`
             runs_by_entry = {
                 entry_id: [begin + offset for offset in runs] for entry_id, runs in hits.items()
             }
         else:
-            runs_by_entry = _char_offsets(data, hits, begin)
+            runs_by_entry = hits
+        entries = self._entries
         for entry_id, runs in runs_by_entry.items():
-            entry = self._entries[entry_id]
+            entry = entries[entry_id]
             rule = entry.rule
             regex = entry.regex or _term_regex(entry.term, rule.caseless)
             width = entry.width
@@ -270,7 +274,8 @@ class Engine:
                 high = runs[1]
                 reach = entry.reach
                 stop = end if reach is None else min(end, high + width + reach)
-                windows = [(max(begin, runs[0] - width), high, stop)]
+                low = runs[0] - width
+                windows = [(low if low > begin else begin, high, stop)]
             else:
                 windows = _windows(entry, runs, text, begin, end)
             for low, high, stop in windows:
@@ -292,6 +297,12 @@ class Engine:
         value = text[start:end]
         if self.allowlist.allows(rule, value):
             return None
+        # A required keyword (rules.py makes sure one is listed) is the cheapest test: look
+        # for it before any validator runs.
+        keywords = rule.keyword_finder
+        required = keywords is not None and rule.context == "required"
+        if required and not _keyword_near(rule, text, start, end):
+            return None
         if rule.entropy_min is not None:
             # Several generic rules often match the same value: compute its entropy once.
             entropy = self._entropies.get((start, end))
@@ -305,30 +316,36 @@ class Engine:
                 return None
             level += 1
         top = len(CONFIDENCE_LEVELS) - 1
-        # A keyword only raises confidence, so it need not be looked for when that is already
-        # at the top, unless the rule requires one.
-        keywords = rule.keyword_finder
-        if keywords is not None and (level < top or rule.context == "required"):
-            if keywords.near(text, max(0, start - rule.window), end + rule.window):
-                level += 1
-            elif rule.context == "required":
-                return None
+        # A keyword only raises confidence: no need to look once that is at the top.
+        if required or (
+            keywords is not None and level < top and _keyword_near(rule, text, start, end)
+        ):
+            level += 1
         return min(level, top)
 
     def _finding(self, candidate: _Candidate, text: str) -> Finding:
         rule = candidate.rule
-        value = text[candidate.start : candidate.end]
+        start, end = candidate.start, candidate.end
+        value = text[start:end]
         return Finding(
-            detector=rule.id,
-            category=rule.category,
-            severity=rule.severity,
-            label=rule.label,
-            start=candidate.start,
-            end=candidate.end,
-            confidence=CONFIDENCE_LEVELS[candidate.level],
-            masked=mask(value),
-            value_hash=keyed_hash(value, self.hash_key),
+            rule.id,
+            rule.category,
+            rule.severity,
+            rule.label,
+            start,
+            end,
+            CONFIDENCE_LEVELS[candidate.level],
+            mask(value),
+            keyed_hash(value, self.hash_key),
         )
+
+
+def _keyword_near(rule: Rule, text: str, start: int, end: int) -> bool:
+    """Whether one of the rule's keywords stands within its window of the value."""
+    keywords = rule.keyword_finder
+    return keywords is not None and keywords.near(
+        text, max(0, start - rule.window), end + rule.window
+    )
 
 
 def _matches(

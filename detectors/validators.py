@@ -22,6 +22,10 @@ from Crypto.Hash import keccak
 
 Validator = Callable[[str], bool]
 
+# Keep every compiled phone-metadata pattern: numbers from many countries would otherwise keep
+# evicting them from the re module's bounded cache and compiling them again.
+phonenumbers.enable_pattern_cache()
+
 REGISTRY: dict[str, Validator] = {}
 
 

@@ -209,6 +209,7 @@ def byte_counted(pattern: str) -> str:
 
 # Inline global flags such as (?m) must open a pattern; they are carried by `regex.flags`.
 _LEADING_FLAGS = re.compile(r"(?:\(\?[aiLmsux]+\))+")
+_NUMBERED_REFERENCE = re.compile(r"\\[1-9]|\(\?\(\d")
 WHOLE = "airlock_whole"  # the group that holds the original pattern's match in `starts_within`
 
 
@@ -218,9 +219,12 @@ def starts_within(regex: re.Pattern[str], gap: int) -> re.Pattern[str] | None:
     `search` tries every start up to `endpos`, and `endpos` must leave room for lookaheads
     past the last possible end; this tries only the starts pos..pos+gap, leftmost first, as
     `search` would, and the original match is the group WHOLE. None when the regex cannot be
-    wrapped (it uses the group name itself).
+    wrapped: it uses that group name, or refers to a group by number (`\\2`, `(?(2)...)`),
+    which the extra group in front would renumber.
     """
     source = regex.pattern
+    if _NUMBERED_REFERENCE.search(source):
+        return None
     leading = _LEADING_FLAGS.match(source)
     if leading is not None:
         source = source[leading.end() :]

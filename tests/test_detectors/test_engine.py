@@ -183,3 +183,11 @@ def test_secret_inside_pasted_code_is_reported_with_the_code(engine: Engine) -> 
     findings = engine.scan("Why does this fail?\n" + code)
     detectors = {f.detector for f in findings}
     assert {"source-code", "aws-access-key-id"} <= detectors
+
+
+def test_a_gap_of_accented_characters_is_counted_in_characters(engine: Engine) -> None:
+    """`[^\\d\\n]{0,15}` allows 15 characters; 14 accented ones take 18 bytes of UTF-8, which
+    Hyperscan's byte-mode prefilter must allow too."""
+    text = "téléphone été-hélène : 0612345678"
+    found = [(f.detector, text[f.start : f.end]) for f in engine.scan(text)]
+    assert ("phone-fr", "0612345678") in found

@@ -18,7 +18,7 @@ import math
 import os
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -56,7 +56,6 @@ WIDE = 512
 
 CONFIDENCE_LEVELS = ("low", "medium", "high")
 _LEVEL = {name: level for level, name in enumerate(CONFIDENCE_LEVELS)}
-HS_FLAGS = hyperscan.HS_FLAG_PREFILTER
 # UTF-8 continuation bytes: a str index is the count of the other bytes before a byte offset.
 _CONTINUATION_BYTES = bytes(range(0x80, 0xC0))
 HYPERSCAN_VERSION = importlib.metadata.version("hyperscan")
@@ -199,14 +198,20 @@ class Engine:
                 entry = _Entry(rule, 0, None, len(term), 1, "\n" not in term, term)
                 self._entries.append(entry)
                 expressions.append(_term_expression(term, rule.caseless).encode("utf-8"))
+        # An aggregate rule's patterns (source-code line signals) are compiled exactly, not as
+        # prefilters: Hyperscan's match ends are then the signals, and no Python regex runs.
+        # Hyperscan rejects a lookaround or back reference there, naming the rule.
         flags = [
-            HS_FLAGS
+            (hyperscan.HS_FLAG_PREFILTER if e.rule.aggregate is None else 0)
             | (hyperscan.HS_FLAG_CASELESS if e.rule.caseless else 0)
             | (0 if e.every_end else hyperscan.HS_FLAG_SINGLEMATCH)
             for e in self._entries
         ]
         self.database = compile_database(expressions, flags, self._entries, cache_dir)
         self._scratch = hyperscan.Scratch(self.database)
+        self._record_hit = _hit_recorder(
+            [0 if e.rule.aggregate is not None else RUN_GAP for e in self._entries]
+        )
         self._entropies: dict[tuple[int, int], float] = {}  # per scan: (start, end) -> bits
 
     def scan(self, text: str) -> list[Finding]:
@@ -253,7 +258,7 @@ class Engine:
         # entry id -> runs of prefilter match ends (byte offsets), as [first, last, first, ...]
         hits: dict[int, list[int]] = {}
         data = text[begin:end].encode("utf-8", "surrogatepass")
-        self.database.scan(data, _record_hit, context=hits, scratch=self._scratch)
+        self.database.scan(data, self._record_hit, context=hits, scratch=self._scratch)
         if not hits:
             return
         if len(data) != end - begin:
@@ -268,6 +273,12 @@ class Engine:
         for entry_id, runs in runs_by_entry.items():
             entry = entries[entry_id]
             rule = entry.rule
+            if rule.aggregate is not None:  # exact matches: each end is a signal on its line
+                spans = aggregated.setdefault(rule.id, (rule, []))[1]
+                for last in runs[1::2]:
+                    if last - 1 < owned:
+                        spans.append((entry.pattern_index, max(begin, last - 1), last))
+                continue
             regex = entry.regex or _term_regex(entry.term, rule.caseless)
             width = entry.width
             if width is not None and len(runs) == 2:  # the usual case, without _windows
@@ -284,13 +295,9 @@ class Engine:
                 for start, stop_ in _matches(entry, regex, text, low, high, stop):
                     if start >= owned or start == stop_:
                         continue
-                    if rule.aggregate is not None:
-                        spans = aggregated.setdefault(rule.id, (rule, []))[1]
-                        spans.append((entry.pattern_index, start, stop_))
-                    else:
-                        level = self._confidence(rule, text, start, stop_)
-                        if level is not None:
-                            candidates.append(_Candidate(rule, start, stop_, level))
+                    level = self._confidence(rule, text, start, stop_)
+                    if level is not None:
+                        candidates.append(_Candidate(rule, start, stop_, level))
 
     def _confidence(self, rule: Rule, text: str, start: int, end: int) -> int | None:
         """The candidate's confidence level, or None when it is not a finding."""
@@ -433,14 +440,19 @@ def _char_offsets(data: bytes, hits: dict[int, list[int]], begin: int) -> dict[i
 RUN_GAP = 64
 
 
-def _record_hit(entry_id: int, start: int, end: int, flags: int, hits: Any) -> None:
-    runs = hits.get(entry_id)
-    if runs is None:
-        hits[entry_id] = [end, end]
-    elif 0 <= end - runs[-1] <= RUN_GAP:  # Hyperscan does not promise ends in order
-        runs[-1] = end
-    else:
-        runs += (end, end)
+def _hit_recorder(gaps: list[int]) -> Callable[[int, int, int, int, Any], None]:
+    """Hyperscan's match callback: runs of ends per entry, joined up to the entry's gap."""
+
+    def record(entry_id: int, start: int, end: int, flags: int, hits: Any) -> None:
+        runs = hits.get(entry_id)
+        if runs is None:
+            hits[entry_id] = [end, end]
+        elif 0 <= end - runs[-1] <= gaps[entry_id]:  # Hyperscan does not promise ends in order
+            runs[-1] = end
+        else:
+            runs += (end, end)
+
+    return record
 
 
 _TERM_REGEXES: dict[tuple[str, bool], re.Pattern[str]] = {}

@@ -1,11 +1,13 @@
 """The scan: one Hyperscan database prefilters every rule at once, Python confirms the few hits.
 
-Hyperscan runs in block mode with SINGLEMATCH and PREFILTER on every pattern: it only has to say
-*which* patterns can match a message, once each, which is the cheapest question it answers. For
-each pattern that fired, the rule's own regex (Python `re`, ASCII semantics like Hyperscan's)
-finds the exact spans, then the allow list, entropy floor, validator and context keywords decide
-what is a finding, and overlapping findings are merged so that one value yields one finding.
-A clean message therefore costs one Hyperscan call and nothing else.
+Hyperscan runs in block mode with PREFILTER on the rule patterns (it ignores lookarounds and
+may match more than the rule) and reports where each prefilter match ends. Python confirms
+only around those ends: each rule regex (Python `re`, ASCII semantics like Hyperscan's) is tried
+at the starts an end allows, given how long its matches can be and how far its lookaheads read
+(detectors/pattern_shape.py). Then the allow list, entropy floor, validator and context
+keywords decide what is a finding, and overlapping findings are merged so that one value yields
+one finding. Source-code line signals are Hyperscan's exact matches, with no Python regex. A
+message on which nothing fires costs one Hyperscan call and nothing else.
 """
 
 from __future__ import annotations
@@ -99,10 +101,11 @@ class _Entry:
     def every_end(self) -> bool:
         """Whether Hyperscan reports every match end (else only the first, SINGLEMATCH).
 
-        Every end lets confirmation look only around the ends; a pattern whose matches have no
-        useful bound is confirmed from its first end to the end of the window instead.
+        Every end lets confirmation look only around the ends, and each end of an aggregate
+        rule's exact match is a signal; a pattern whose matches have no useful bound is
+        confirmed from its first end to the end of the window instead.
         """
-        return self.width is not None or self.single_line
+        return self.width is not None or self.single_line or self.rule.aggregate is not None
 
 
 @dataclass(slots=True)
@@ -187,7 +190,11 @@ class Engine:
                         reach=lookahead_reach(regex),
                         single_line=single_line(regex),
                         has_value="value" in regex.groupindex,
-                        anchored=None if width is None else starts_within(regex, width),
+                        anchored=(
+                            None
+                            if width is None or rule.aggregate is not None
+                            else starts_within(regex, width)
+                        ),
                     )
                 )
                 expressions.append(byte_counted(pattern).encode("utf-8"))
@@ -241,7 +248,7 @@ class Engine:
         if aggregated:
             regions: list[_Candidate] = []
             for rule, spans in aggregated.values():
-                level = CONFIDENCE_LEVELS.index(rule.confidence)
+                level = _LEVEL[rule.confidence]
                 regions.extend(_Candidate(rule, s, e, level) for s, e in code_blocks(text, spans))
             kept = sorted(kept + merge(regions), key=lambda c: c.start)
         return [self._finding(c, text) for c in kept]

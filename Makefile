@@ -32,6 +32,7 @@ test: lint
 bench: setup
 	$(BIN)/python -m bench.evaluate
 	$(BIN)/python -m bench.throughput --megabytes 20
+	$(BIN)/python -m bench.process
 	$(BIN)/python -m bench.pipeline
 
 clean:

@@ -10,6 +10,7 @@ the tree holds something not understood here, which only makes the window wider.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import re
 from typing import Any
@@ -59,7 +60,13 @@ _SAFE_CATEGORIES = frozenset(
 
 
 def _parse(regex: re.Pattern[str]) -> Any:
-    return _PARSER.parse(regex.pattern, regex.flags)
+    return _parse_source(regex.pattern, regex.flags)
+
+
+@functools.lru_cache(maxsize=8)
+def _parse_source(pattern: str, flags: int) -> Any:
+    """Parsed once for the width, the reach and the line question the engine asks in a row."""
+    return _PARSER.parse(pattern, flags)
 
 
 def max_width(regex: re.Pattern[str], limit: int) -> int | None:

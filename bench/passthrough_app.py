@@ -1,9 +1,9 @@
 """The pass-through baseline of bench/pipeline.py: the worker's Faust app without the scanning.
 
-Same topics, same Faust settings (streams.app.faust_app), same at-least-once acking
-(streams.app.run_acked: ack after the decision is delivered); the agent decodes each prompt
-event and emits an `allow` decision keyed by its event_id, so the difference between the two
-is what detection, policy and the decision's contents cost.
+Same topics, same Faust settings (streams.app.faust_app), same batches and at-least-once acking
+(streams.app.run_acked: each event acked after its decision is delivered); the agent decodes
+each prompt event and emits an `allow` decision keyed by its event_id, so the difference
+between the two is what detection, policy and the decision's contents cost.
 
 Run: `AIRLOCK_TOPIC_PREFIX=... AIRLOCK_GROUP_ID=... python -m bench.passthrough_app`
 """
@@ -32,7 +32,7 @@ def build_passthrough_app(settings: Settings, topics: Topics) -> faust.App:
     app = faust_app(settings)
     prompts = raw_topic(app, topics.prompts)
 
-    async def handle(event: EventT[bytes]) -> InFlight:
+    async def pass_on(event: EventT[bytes]) -> InFlight:
         deliveries: list[Awaitable[Any]] = []
         try:
             document = orjson.loads(event.value or b"")
@@ -52,6 +52,9 @@ def build_passthrough_app(settings: Settings, topics: Topics) -> faust.App:
             await send(app, topics.decisions, event_id.encode(), orjson.dumps(decision))
         )
         return InFlight(event, deliveries)
+
+    async def handle(events: list[EventT[bytes]]) -> list[InFlight]:
+        return [await pass_on(event) for event in events]
 
     @app.agent(prompts, name="airlock.passthrough", concurrency=1)
     async def passthrough(stream: StreamT[bytes]) -> None:

@@ -8,10 +8,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+import faust
 import pytest
 from faust.types import EventT, StreamT
 
-from streams.app import InFlight, OrderedAcker, PipelineFailure, WorkerCounts, record_outcome
+import streams.app
+from streams.app import (
+    BATCH_MAX,
+    InFlight,
+    OrderedAcker,
+    PipelineFailure,
+    WorkerCounts,
+    record_outcome,
+    run_acked,
+)
 from streams.metrics import Metrics
 from streams.pipeline import DEADLETTER_REASONS, Pipeline
 
@@ -24,6 +34,10 @@ class FakeMessage:
     partition: int
     offset: int
     generation_id: int | None
+
+    @property
+    def tp(self) -> tuple[str, int]:
+        return (self.topic, self.partition)
 
 
 @dataclass
@@ -148,6 +162,165 @@ async def _test_events_without_a_generation_are_acked() -> None:
     await acker.put(InFlight(event(5, None), [delivered()]))
     await drain(acker)
     assert stream.acked == [5] and acker.stale == 0
+
+
+# --- batches -------------------------------------------------------------------------------------
+
+
+@dataclass
+class FakeFlowControl:
+    active: bool = True
+
+    def is_active(self) -> bool:
+        return self.active
+
+
+@dataclass
+class FakeConsumer:
+    """The partition's end offset on the broker as of the last fetch."""
+
+    end: int = 0
+
+    def highwater(self, tp: tuple[str, int]) -> int:
+        return self.end
+
+
+@dataclass
+class FetchingApp(FakeApp):
+    flow_control: FakeFlowControl = field(default_factory=FakeFlowControl)
+    consumer: FakeConsumer = field(default_factory=FakeConsumer)
+
+
+@dataclass
+class FetchingStream(FakeStream):
+    """A stream of one partition: hands over what it fetched, then waits for `fetch` or `end`."""
+
+    app: FetchingApp = field(default_factory=FetchingApp)
+    fetched: list[EventT[bytes]] = field(default_factory=list)
+    more: asyncio.Event = field(default_factory=asyncio.Event)
+    ended: bool = False
+    revoke_after: int | None = None  # clear the queue after handing over this many events
+
+    def noack(self) -> FetchingStream:
+        return self
+
+    def fetch(self, *offsets: int) -> None:
+        self.fetched += [event(offset) for offset in offsets]
+        self.app.consumer.end = max(offsets) + 1
+        self.more.set()
+
+    def end(self) -> None:
+        self.ended = True
+        self.more.set()
+
+    async def events(self) -> Any:
+        queue = self.fetched
+        handed = 0
+        while True:
+            if handed == self.revoke_after:
+                queue.clear()
+            if queue:
+                await asyncio.sleep(0)  # Faust yields to the loop for every event
+                handed += 1
+                yield queue.pop(0)
+                continue
+            if self.ended:
+                return
+            self.more.clear()
+            await self.more.wait()
+
+
+def batch_recorder(batches: list[list[int]]) -> Any:
+    async def handle(events: list[EventT[bytes]]) -> list[InFlight]:
+        batches.append([e.message.offset for e in events])
+        return [InFlight(e, [delivered()]) for e in events]
+
+    return handle
+
+
+async def settle() -> None:
+    for _ in range(50):
+        await asyncio.sleep(0)
+
+
+def test_events_are_decided_together_while_behind_and_acked_in_order() -> None:
+    asyncio.run(_test_events_are_decided_together_while_behind_and_acked_in_order())
+
+
+async def _test_events_are_decided_together_while_behind_and_acked_in_order() -> None:
+    stream = FetchingStream()
+    batches: list[list[int]] = []
+    stream.fetch(*range(BATCH_MAX + 10))
+    task = asyncio.ensure_future(
+        run_acked(cast("faust.Stream[bytes]", stream), batch_recorder(batches))
+    )
+    await asyncio.wait_for(wait_until(lambda: len(stream.acked) == BATCH_MAX + 10), 5)
+    stream.fetch(500)  # arrives alone: a batch of its own, not held for company
+    await settle()
+    assert batches == [list(range(BATCH_MAX)), list(range(BATCH_MAX, BATCH_MAX + 10)), [500]]
+    assert stream.acked == [*range(BATCH_MAX + 10), 500]
+    stream.end()
+    await asyncio.wait_for(task, 5)
+
+
+def test_a_stream_that_stalls_never_holds_events_back() -> None:
+    asyncio.run(_test_a_stream_that_stalls_never_holds_events_back())
+
+
+async def _test_a_stream_that_stalls_never_holds_events_back() -> None:
+    """When a rebalance begins, Faust clears the events it had fetched and waits until those it
+    handed over are acked: the batch they are in must close without more events coming."""
+    stream = FetchingStream(revoke_after=2)  # hands over 1 and 2, then drops 3 and 4
+    batches: list[list[int]] = []
+    stream.fetch(1, 2, 3, 4)
+    task = asyncio.ensure_future(
+        run_acked(cast("faust.Stream[bytes]", stream), batch_recorder(batches))
+    )
+    await asyncio.wait_for(wait_until(lambda: len(stream.acked) == 2), 5)
+    assert batches == [[1, 2]] and stream.acked == [1, 2]
+    stream.end()
+    await asyncio.wait_for(task, 5)
+
+
+def test_a_suspended_flow_closes_the_batch(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(streams.app, "BATCH_WAIT_S", 3600.0)  # no help from the timer
+    asyncio.run(_test_a_suspended_flow_closes_the_batch())
+
+
+async def _test_a_suspended_flow_closes_the_batch() -> None:
+    """Once a rebalance has suspended the flow, Faust hands nothing more over: what it did
+    hand over is decided at once."""
+    stream = FetchingStream()
+    stream.app.flow_control.active = False
+    batches: list[list[int]] = []
+    stream.fetch(1, 2, 3)
+    task = asyncio.ensure_future(
+        run_acked(cast("faust.Stream[bytes]", stream), batch_recorder(batches))
+    )
+    await settle()
+    assert stream.acked == [1, 2, 3]
+    stream.end()
+    await asyncio.wait_for(task, 5)
+
+
+def test_the_last_events_are_decided_when_the_stream_ends() -> None:
+    asyncio.run(_test_the_last_events_are_decided_when_the_stream_ends())
+
+
+async def _test_the_last_events_are_decided_when_the_stream_ends() -> None:
+    stream = FetchingStream()
+    batches: list[list[int]] = []
+    stream.fetch(7, 8)
+    stream.end()
+    await asyncio.wait_for(
+        run_acked(cast("faust.Stream[bytes]", stream), batch_recorder(batches)), 5
+    )
+    assert batches == [[7, 8]]
+
+
+async def wait_until(condition: Callable[[], bool]) -> None:
+    while not condition():
+        await asyncio.sleep(0.001)
 
 
 # --- metrics ------------------------------------------------------------------------------------

@@ -21,16 +21,16 @@ import os
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import hyperscan
 import yaml
 
 from detectors import validators
 from detectors.dictionary import Dictionary
-from detectors.masking import keyed_hash, mask
+from detectors.masking import KeyedHash, mask
 from detectors.pattern_shape import (
     WHOLE,
     byte_counted,
@@ -39,7 +39,7 @@ from detectors.pattern_shape import (
     single_line,
     starts_within,
 )
-from detectors.rules import Rule, RuleError, load_catalogue
+from detectors.rules import Keywords, Rule, RuleError, load_catalogue
 from detectors.source_code import code_blocks
 
 ALLOWLIST_FILE = Path(__file__).parent / "allowlist.yaml"
@@ -58,15 +58,13 @@ WIDE = 512
 
 CONFIDENCE_LEVELS = ("low", "medium", "high")
 _LEVEL = {name: level for level, name in enumerate(CONFIDENCE_LEVELS)}
+_TOP = len(CONFIDENCE_LEVELS) - 1
 # UTF-8 continuation bytes: a str index is the count of the other bytes before a byte offset.
 _CONTINUATION_BYTES = bytes(range(0x80, 0xC0))
 HYPERSCAN_VERSION = importlib.metadata.version("hyperscan")
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """One detected value: where it is and what it is, never the value itself."""
-
+class _FindingFields(NamedTuple):
     detector: str
     category: str
     severity: str
@@ -77,8 +75,42 @@ class Finding:
     masked: str
     value_hash: str
 
+
+class Finding(_FindingFields):
+    """One detected value: where it is and what it is, never the value itself.
+
+    Immutable, with the fields, equality and hash of a frozen dataclass. A named tuple because
+    the scan builds one per finding: a tuple is made in one step, where a frozen dataclass
+    sets its fields one by one through object.__setattr__.
+    """
+
+    __slots__ = ()
+
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return dict(zip(self._fields, self, strict=True))
+
+    # Like a dataclass, a Finding equals only a Finding, not the plain tuple of its fields,
+    # and has no order.
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is self.__class__:
+            return tuple.__eq__(self, other)
+        return False if isinstance(other, tuple) else NotImplemented
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    __hash__ = tuple.__hash__  # a frozen dataclass's: the hash of the tuple of its fields
+
+    def __lt__(self, other: object) -> bool:
+        return NotImplemented
+
+    __le__ = __gt__ = __ge__ = __lt__
+
+
+# Build a Finding or a _Candidate from the tuple of its fields in one call, without parsing
+# them as arguments first.
+_new_finding = _new_candidate = tuple.__new__
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,8 +129,45 @@ class _Entry:
     # a window trying only the starts a reported end allows. None: search with finditer.
     anchored: re.Pattern[str] | None = None
 
-    @property
-    def every_end(self) -> bool:
+    # Read from the rule and the regexes once, for the few Python steps each hit takes.
+    every_end: bool = field(init=False)  # Hyperscan reports every match end (see _every_end)
+    aggregate: bool = field(init=False)  # a signal of an aggregate rule (source code)
+    value_group: int = field(init=False)  # the group of the value in `regex`; 0: the match
+    whole_group: int = field(init=False)  # the original match in `anchored`
+    anchored_value_group: int = field(init=False)  # the value in `anchored`
+    allow: frozenset[str] = field(init=False)
+    secret: bool = field(init=False)  # placeholders disqualify the rule's values
+    keywords: Keywords | None = field(init=False)
+    keyword_required: bool = field(init=False)
+    window: int = field(init=False)
+    entropy_min: float | None = field(init=False)
+    validator: validators.Validator | None = field(init=False)
+    level: int = field(init=False)  # the rule's confidence, as an index of CONFIDENCE_LEVELS
+
+    def __post_init__(self) -> None:
+        rule = self.rule
+        anchored = self.anchored
+        derived: dict[str, Any] = {
+            "every_end": self._every_end(),
+            "aggregate": rule.aggregate is not None,
+            "value_group": self.regex.groupindex["value"] if self.has_value and self.regex else 0,
+            "whole_group": anchored.groupindex[WHOLE] if anchored is not None else 0,
+            "anchored_value_group": (
+                anchored.groupindex["value"] if anchored is not None and self.has_value else 0
+            ),
+            "allow": rule.allow,
+            "secret": rule.category == "secret",
+            "keywords": rule.keyword_finder,
+            "keyword_required": rule.keyword_finder is not None and rule.context == "required",
+            "window": rule.window,
+            "entropy_min": rule.entropy_min,
+            "validator": validators.REGISTRY[rule.validator] if rule.validator else None,
+            "level": _LEVEL[rule.confidence],
+        }
+        for name, value in derived.items():
+            object.__setattr__(self, name, value)
+
+    def _every_end(self) -> bool:
         """Whether Hyperscan reports every match end (else only the first, SINGLEMATCH).
 
         Every end lets confirmation look only around the ends, and each end of an aggregate
@@ -108,8 +177,9 @@ class _Entry:
         return self.width is not None or self.single_line or self.rule.aggregate is not None
 
 
-@dataclass(slots=True)
-class _Candidate:
+class _Candidate(NamedTuple):
+    """A confirmed value before the overlap merge; a tuple, made in one step per value."""
+
     rule: Rule
     start: int
     end: int
@@ -137,6 +207,10 @@ def shannon_entropy(value: str) -> float:
     return math.log2(length) - weighted / length
 
 
+# Values up to this many characters are searched for placeholder markers with one regex.
+_SHORT_VALUE = 200
+
+
 class Allowlist:
     """Documented example values and placeholder markers that are never findings."""
 
@@ -146,10 +220,16 @@ class Allowlist:
             raise RuleError(f"{path}: expected the keys 'values' and 'placeholder_markers'")
         self.values = frozenset(document["values"])
         self.markers = tuple(str(marker).lower() for marker in document["placeholder_markers"])
+        # Any marker in the lower-cased value, found by one search of their alternation: on a
+        # short value, cheaper than looking for each in turn; on a long one (a PEM body), the
+        # regex tries every marker at each character and str's own search wins.
+        self._marker_search = re.compile("|".join(map(re.escape, self.markers)) or "(?!)").search
 
     def is_placeholder(self, value: str) -> bool:
         """Whether the value holds a placeholder marker, in any case."""
         lowered = value.lower()
+        if len(lowered) <= _SHORT_VALUE:
+            return self._marker_search(lowered) is not None
         return any(marker in lowered for marker in self.markers)
 
     def allows(self, rule: Rule, value: str) -> bool:
@@ -174,6 +254,7 @@ class Engine:
         self.rules = list(rules) if rules is not None else load_catalogue()
         self.dictionaries = list(dictionaries)
         self.hash_key = hash_key
+        self._keyed_hash = KeyedHash(hash_key)
         self.allowlist = Allowlist()
         self._entries: list[_Entry] = []
         expressions: list[bytes] = []
@@ -234,7 +315,7 @@ class Engine:
         length = len(text)
         begin = 0
         while True:
-            end = min(begin + CHUNK, length)
+            end = begin + CHUNK if begin + CHUNK < length else length
             owned = length if end == length else end - OVERLAP
             self._scan_window(text, begin, end, owned, candidates, aggregated)
             if end == length:
@@ -251,7 +332,29 @@ class Engine:
                 level = _LEVEL[rule.confidence]
                 regions.extend(_Candidate(rule, s, e, level) for s, e in code_blocks(text, spans))
             kept = sorted(kept + merge(regions), key=lambda c: c.start)
-        return [self._finding(c, text) for c in kept]
+        keyed_hash = self._keyed_hash
+        findings = []
+        for candidate in kept:
+            rule = candidate.rule
+            start, end = candidate.start, candidate.end
+            value = text[start:end]
+            findings.append(
+                _new_finding(
+                    Finding,
+                    (
+                        rule.id,
+                        rule.category,
+                        rule.severity,
+                        rule.label,
+                        start,
+                        end,
+                        CONFIDENCE_LEVELS[candidate.level],
+                        mask(value),
+                        keyed_hash(value),
+                    ),
+                )
+            )
+        return findings
 
     def _scan_window(
         self,
@@ -277,88 +380,83 @@ class Engine:
         else:
             runs_by_entry = hits
         entries = self._entries
+        confidence = self._confidence
         for entry_id, runs in runs_by_entry.items():
             entry = entries[entry_id]
-            rule = entry.rule
-            if rule.aggregate is not None:  # exact matches: each end is a signal on its line
+            if entry.aggregate:  # exact matches: each end is a signal on its line
+                rule = entry.rule
                 spans = aggregated.setdefault(rule.id, (rule, []))[1]
                 for last in runs[1::2]:
                     if last - 1 < owned:
                         spans.append((entry.pattern_index, max(begin, last - 1), last))
                 continue
-            regex = entry.regex or _term_regex(entry.term, rule.caseless)
+            regex = entry.regex or _term_regex(entry.term, entry.rule.caseless)
             width = entry.width
+            # A real match ends where Hyperscan reported a prefilter match end, so none ends
+            # past a window's `high`; its `stop` leaves room for the longest match and its
+            # lookaheads.
             if width is not None and len(runs) == 2:  # the usual case, without _windows
                 high = runs[1]
                 reach = entry.reach
-                stop = end if reach is None else min(end, high + width + reach)
+                stop = end
+                if reach is not None and high + width + reach < end:
+                    stop = high + width + reach
                 low = runs[0] - width
-                windows = [(low if low > begin else begin, high, stop)]
+                found = _matches(entry, regex, text, low if low > begin else begin, high, stop)
             else:
-                windows = _windows(entry, runs, text, begin, end)
-            for low, high, stop in windows:
-                # A real match ends where Hyperscan reported a prefilter match end, so none
-                # ends past `high`; `stop` leaves room for the longest match and its lookaheads.
-                for start, stop_ in _matches(entry, regex, text, low, high, stop):
-                    if start >= owned or start == stop_:
-                        continue
-                    level = self._confidence(rule, text, start, stop_)
-                    if level is not None:
-                        candidates.append(_Candidate(rule, start, stop_, level))
+                found = []
+                for low, high, stop in _windows(entry, runs, text, begin, end):
+                    found += _matches(entry, regex, text, low, high, stop)
+            for start, stop_ in found:
+                if start >= owned or start == stop_:
+                    continue
+                level = confidence(entry, text, start, stop_)
+                if level is not None:
+                    candidates.append(_new_candidate(_Candidate, (entry.rule, start, stop_, level)))
 
-    def _confidence(self, rule: Rule, text: str, start: int, end: int) -> int | None:
+    def _confidence(self, entry: _Entry, text: str, start: int, end: int) -> int | None:
         """The candidate's confidence level, or None when it is not a finding."""
         value = text[start:end]
-        if self.allowlist.allows(rule, value):
+        # Allowlist.allows, with the rule's part read from the entry: this runs per candidate.
+        allowlist = self.allowlist
+        if value in allowlist.values or value in entry.allow:
+            return None
+        if entry.secret and allowlist.is_placeholder(value):
             return None
         # A required keyword (rules.py makes sure one is listed) is the cheapest test: look
         # for it before any validator runs.
-        keywords = rule.keyword_finder
-        required = keywords is not None and rule.context == "required"
-        if required and not _keyword_near(rule, text, start, end):
+        keywords = entry.keywords
+        required = entry.keyword_required
+        if required and not _keyword_near(entry, text, start, end):
             return None
-        if rule.entropy_min is not None:
+        entropy_min = entry.entropy_min
+        if entropy_min is not None:
             # Several generic rules often match the same value: compute its entropy once.
-            entropy = self._entropies.get((start, end))
+            entropies = self._entropies
+            entropy = entropies.get((start, end))
             if entropy is None:
-                entropy = self._entropies[(start, end)] = shannon_entropy(value)
-            if entropy < rule.entropy_min:
+                entropy = entropies[(start, end)] = shannon_entropy(value)
+            if entropy < entropy_min:
                 return None
-        level = _LEVEL[rule.confidence]
-        if rule.validator is not None:
-            if not validators.REGISTRY[rule.validator](value):
+        level = entry.level
+        validator = entry.validator
+        if validator is not None:
+            if not validator(value):
                 return None
             level += 1
-        top = len(CONFIDENCE_LEVELS) - 1
         # A keyword only raises confidence: no need to look once that is at the top.
         if required or (
-            keywords is not None and level < top and _keyword_near(rule, text, start, end)
+            keywords is not None and level < _TOP and _keyword_near(entry, text, start, end)
         ):
             level += 1
-        return min(level, top)
-
-    def _finding(self, candidate: _Candidate, text: str) -> Finding:
-        rule = candidate.rule
-        start, end = candidate.start, candidate.end
-        value = text[start:end]
-        return Finding(
-            rule.id,
-            rule.category,
-            rule.severity,
-            rule.label,
-            start,
-            end,
-            CONFIDENCE_LEVELS[candidate.level],
-            mask(value),
-            keyed_hash(value, self.hash_key),
-        )
+        return level if level < _TOP else _TOP  # min() and max() cost a call: 1% of a scan
 
 
-def _keyword_near(rule: Rule, text: str, start: int, end: int) -> bool:
+def _keyword_near(entry: _Entry, text: str, start: int, end: int) -> bool:
     """Whether one of the rule's keywords stands within its window of the value."""
-    keywords = rule.keyword_finder
+    keywords = entry.keywords
     return keywords is not None and keywords.near(
-        text, max(0, start - rule.window), end + rule.window
+        text, start - entry.window if start > entry.window else 0, end + entry.window
     )
 
 
@@ -368,30 +466,32 @@ def _matches(
     """Where the sensitive part is in each of the entry's matches that start at or after `low`
     and end by `high`, the matches finditer finds."""
     found: list[tuple[int, int]] = []
-    has_value = entry.has_value
     anchored = entry.anchored
-    if anchored is None or entry.width is None:
+    width = entry.width
+    if anchored is None or width is None:
+        group = entry.value_group
         for match in regex.finditer(text, low, stop):
             last = match.end()
             if last > high:
                 break
-            start, end = match.span("value") if has_value else match.span()
-            found.append((start, end))
+            found.append(match.span(group))
             if last == high:
                 break  # the next match would end past the window
         return found
-    gap = entry.width + 1
+    match_at = anchored.match
+    whole = entry.whole_group
+    value = entry.anchored_value_group
+    gap = width + 1
     position = low
     while position <= high:
-        attempt = anchored.match(text, position, stop)
+        attempt = match_at(text, position, stop)
         if attempt is None:
             position += gap  # no match starts in position .. position + width
             continue
-        first, last = attempt.span(WHOLE)
+        first, last = attempt.span(whole)
         if last > high:
             break
-        start, end = attempt.span("value") if has_value else (first, last)
-        found.append((start, end))
+        found.append(attempt.span(value) if value else (first, last))
         if last == high:
             break
         position = last if last > first else last + 1
@@ -501,6 +601,8 @@ def merge(candidates: list[_Candidate]) -> list[_Candidate]:
     reports. Candidates are taken best first and kept when they overlap nothing kept so far;
     the kept spans stay disjoint and sorted, so each check is a binary search.
     """
+    if len(candidates) < 2:
+        return list(candidates)
     ranked = sorted(
         candidates,
         key=lambda c: (-c.rule.priority, -c.level, c.start - c.end, c.start, c.rule.id),

@@ -4,9 +4,11 @@ preview and a keyed hash. Nothing else in Airlock renders a detected value."""
 from __future__ import annotations
 
 import hashlib
-import hmac
 
 MAX_STARS = 12
+
+# The middle of a preview by its length: one string each rather than building it per value.
+_STARS = tuple("*" * count for count in range(MAX_STARS + 1))
 
 
 def mask(value: str) -> str:
@@ -17,14 +19,45 @@ def mask(value: str) -> str:
     Control characters and line breaks in kept characters become spaces.
     """
     length = len(value)
-    keep = 4 if length >= 16 else 2 if length >= 8 else 0
-    stars = "*" * min(max(length - 2 * keep, 1), MAX_STARS)
-    if keep == 0:
-        return stars
-    preview = value[:keep] + stars + value[-keep:]
+    if length < 8:
+        return _STARS[length or 1]
+    if length < 16:
+        preview = value[:2] + _STARS[length - 4] + value[-2:]
+    else:
+        preview = value[:4] + _STARS[min(length - 8, MAX_STARS)] + value[-4:]
     if preview.isprintable():
         return preview
     return "".join(ch if ch.isprintable() else " " for ch in preview)
+
+
+# HMAC (RFC 2104) over SHA-256: the key padded to the hash's block, XORed with these bytes.
+_BLOCK = 64
+_INNER_PAD = bytes(byte ^ 0x36 for byte in range(256))
+_OUTER_PAD = bytes(byte ^ 0x5C for byte in range(256))
+
+
+class KeyedHash:
+    """keyed_hash under one key, for hashing many values.
+
+    HMAC hashes the padded key before each value and before the inner digest; both states
+    depend on the key alone, so they are computed once here and copied per value. hmac.digest
+    sets them up again every time: twice the work on a short value. The construction is RFC
+    2104's, as the hmac module's own fallback does it, and gives the same digest.
+    """
+
+    def __init__(self, key: bytes) -> None:
+        if len(key) > _BLOCK:
+            key = hashlib.sha256(key).digest()
+        key = key.ljust(_BLOCK, b"\0")
+        self._inner = hashlib.sha256(key.translate(_INNER_PAD))
+        self._outer = hashlib.sha256(key.translate(_OUTER_PAD))
+
+    def __call__(self, value: str) -> str:
+        inner = self._inner.copy()
+        inner.update(value.encode("utf-8", "surrogatepass"))
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.digest()[:16].hex()
 
 
 def keyed_hash(value: str, key: bytes) -> str:
@@ -33,5 +66,4 @@ def keyed_hash(value: str, key: bytes) -> str:
     Keyed so that someone holding the alerts cannot confirm a guessed value offline; stable so
     that the same value correlates across prompts, users and days.
     """
-    data = value.encode("utf-8", "surrogatepass")
-    return hmac.digest(key, data, hashlib.sha256)[:16].hex()
+    return KeyedHash(key)(value)

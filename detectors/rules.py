@@ -115,6 +115,8 @@ class Keywords:
         length = len(lowered)
         before_window = text[start - 1] if start else ""
         for word in self.words:
+            if word not in lowered:  # most keywords are absent: `in` is the cheapest test
+                continue
             at = lowered.find(word)
             while at >= 0:
                 after = at + len(word)

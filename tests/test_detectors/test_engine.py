@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import itertools
+import random
+import string
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from detectors import engine as engine_module
-from detectors.engine import Engine, merge, shannon_entropy
+from detectors.engine import Allowlist, Engine, Finding, merge, shannon_entropy
 from detectors.masking import keyed_hash
 
 from .conftest import HASH_KEY
@@ -191,3 +193,37 @@ def test_a_gap_of_accented_characters_is_counted_in_characters(engine: Engine) -
     text = "téléphone été-hélène : 0612345678"
     found = [(f.detector, text[f.start : f.end]) for f in engine.scan(text)]
     assert ("phone-fr", "0612345678") in found
+
+
+def test_finding_behaves_as_a_frozen_dataclass() -> None:
+    fields = ("aws-access-key-id", "secret", "critical", "AWS_KEY", 4, 24, "high", "AK**", "00")
+    finding = Finding(*fields)
+    same = Finding(*fields)
+    assert finding == same
+    assert (finding != same) is False
+    assert hash(finding) == hash(same) == hash(fields)
+    assert finding != fields and fields != finding  # only equal to a Finding
+    assert finding != Finding(*fields[:4], 5, *fields[5:])
+    assert list(finding.to_dict()) == [
+        "detector", "category", "severity", "label", "start", "end", "confidence", "masked",
+        "value_hash",
+    ]  # fmt: skip
+    assert repr(finding).startswith("Finding(detector='aws-access-key-id', category='secret'")
+    with pytest.raises(AttributeError):
+        finding.start = 0  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        _ = finding < same
+
+
+@pytest.mark.parametrize("length", [10, 199, 200, 201, 2000])
+def test_placeholder_markers_are_found_in_short_and_long_values(length: int) -> None:
+    allowlist = Allowlist()
+    rng = random.Random(length)
+    for marker in allowlist.markers:
+        for _ in range(20):
+            body = "".join(rng.choices(string.ascii_letters + string.digits, k=length))
+            at = rng.randrange(length)
+            value = body[:at] + marker.upper() + body[at:]
+            assert allowlist.is_placeholder(value), value
+            expected = any(m in body.lower() for m in allowlist.markers)
+            assert allowlist.is_placeholder(body) == expected

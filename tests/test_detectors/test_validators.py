@@ -583,9 +583,8 @@ def _international_writing(rng: random.Random, seeds: list[tuple[int, str]]) -> 
     return written.rstrip(" .-/") if rng.random() < 0.9 else written
 
 
-def test_international_phone_fast_path_agrees_with_the_parser() -> None:
-    # libphonenumber's example numbers of every region (digits changed, trunk zeros added) and
-    # random digits after known and unknown country codes, with separators valid and not.
+def _example_numbers() -> list[tuple[int, str]]:
+    """libphonenumber's fixed-line and mobile example of every region: (country code, NSN)."""
     seeds: list[tuple[int, str]] = []
     for region in sorted(phonenumbers.SUPPORTED_REGIONS):
         for kind in (phonenumbers.PhoneNumberType.FIXED_LINE, phonenumbers.PhoneNumberType.MOBILE):
@@ -593,6 +592,13 @@ def test_international_phone_fast_path_agrees_with_the_parser() -> None:
             if example is not None and example.country_code is not None:
                 nsn = phonenumbers.national_significant_number(example)
                 seeds.append((example.country_code, nsn))
+    return seeds
+
+
+def test_international_phone_fast_path_agrees_with_the_parser() -> None:
+    # libphonenumber's example numbers of every region (digits changed, trunk zeros added) and
+    # random digits after known and unknown country codes, with separators valid and not.
+    seeds = _example_numbers()
     rng = random.Random(164)
     fast = 0
     for _ in range(4000):
@@ -600,3 +606,34 @@ def test_international_phone_fast_path_agrees_with_the_parser() -> None:
         fast += validators._international_number(written) is not None
         assert validators.phone_e164(written) == _parsed_international_verdict(written), written
     assert fast > 1500  # the comparison covers the fast path, not only the fallback
+
+
+def test_number_validity_agrees_with_phonenumbers() -> None:
+    # Every country code (and a few unassigned ones), example numbers of every region with
+    # digits changed, added or dropped, and random digit strings, Italian leading zeros too.
+    seeds = _example_numbers()
+    codes = [*phonenumbers.COUNTRY_CODE_TO_REGION_CODE, 0, 2, 5, 888, 999]
+    rng = random.Random(2104)
+    valid = 0
+    for _ in range(20000):
+        if rng.random() < 0.5:
+            code, national = rng.choice(seeds)
+            digits_ = list(national)
+            for _ in range(rng.choice([0, 1, 1, 2])):
+                digits_[rng.randrange(len(digits_))] = rng.choice("0123456789")
+            if rng.random() < 0.1:
+                digits_.insert(rng.randrange(len(digits_) + 1), rng.choice("0123456789"))
+            national = "".join(digits_)
+        else:
+            code = rng.choice(codes)
+            national = "".join(rng.choices("0123456789", k=rng.randint(1, 17)))
+        number = phonenumbers.PhoneNumber(country_code=code, national_number=int(national))
+        if len(national) > 1 and national[0] == "0":
+            number.italian_leading_zero = True
+            zeros = len(national) - len(national.lstrip("0"))
+            number.number_of_leading_zeros = min(zeros, len(national) - 1)
+        significant = phonenumbers.national_significant_number(number)
+        expected = phonenumbers.is_valid_number(number)
+        valid += expected
+        assert validators._valid_number(code, significant) == expected, (code, significant)
+    assert valid > 3000  # the comparison covers valid numbers, not only invalid ones

@@ -5,15 +5,17 @@ carrying sensitive values), each prompt wrapped into a prompt event the way `air
 wraps `{"id", "text"}` lines (streams.produce.wrap; tenants and AI apps vary as in
 bench/pipeline.py) and serialised to bytes. Timed side by side, in rounds that alternate them:
 (a) `Engine.scan` alone on the prompt texts;
-(b) `Pipeline.process` on the raw bytes: checks, scan, policy, decision, alert;
-(c) the metrics the worker records once an event's outputs are delivered
-    (streams.app.record_outcome, on the outcomes of (b)).
+(b) `Pipeline.process` on the raw bytes (checks, scan, policy, decision, alert) and its
+    outcome serialised for the worker (streams.detector.Decided.of): what the detector
+    process does per event;
+(c) the metrics the worker's Faust process records once an event's outputs are delivered
+    (streams.app.record_outcome, on what (b) decided).
 Each figure is the best round's mean µs per event, for clean prompts, prompts carrying
 sensitive values and all of them; "overhead" is (b) + (c) - (a), what the worker adds to the
-scan. After setup the heap is frozen (gc.freeze), as `airlock worker` does.
+scan. After setup the heap is frozen (gc.freeze), as the worker's processes do.
 
     python -m bench.process --megabytes 5
-    python -m bench.process --megabytes 2 --profile   # plus a cProfile of Pipeline.process
+    python -m bench.process --megabytes 2 --profile   # plus a cProfile of (b)
 """
 
 from __future__ import annotations
@@ -37,8 +39,9 @@ from airlock.config import Settings
 from bench.corpus import throughput_corpus
 from detectors.engine import Engine
 from streams.app import WorkerCounts, record_outcome
+from streams.detector import Decided
 from streams.metrics import Metrics
-from streams.pipeline import DEADLETTER_REASONS, Outcome, Pipeline
+from streams.pipeline import DEADLETTER_REASONS, Pipeline
 from streams.policy import PolicyStore
 from streams.produce import Defaults, wrap
 
@@ -84,23 +87,25 @@ def scan_all(engine: Engine, texts: Sequence[str]) -> float:
 def process_all(pipeline: Pipeline, raw: Sequence[bytes]) -> tuple[float, float]:
     """Seconds for all the events, and the part of them `Pipeline.process` spent scanning.
 
-    Outcomes are dropped as they come, as the worker drops them once delivered: keeping
-    thousands alive would make every allocation reach for memory out of the cache.
+    What is decided is dropped as it comes, as the detector process drops it once sent:
+    keeping thousands alive would make every allocation reach for memory out of the cache.
     """
     process = pipeline.process
+    decided = Decided.of
     scanning = 0.0
     clock = time.perf_counter
     started = clock()
     for offset, value in enumerate(raw):
-        scanning += process(value, topic=PROMPTS_TOPIC, partition=0, offset=offset).scan_seconds
+        outcome = process(value, topic=PROMPTS_TOPIC, partition=0, offset=offset)
+        scanning += decided(outcome).scan_seconds
     return clock() - started, scanning
 
 
-def record_all(metrics: Metrics, counts: WorkerCounts, outcomes: Sequence[Outcome]) -> float:
+def record_all(metrics: Metrics, counts: WorkerCounts, decided: Sequence[Decided]) -> float:
     clock = time.perf_counter
     started = clock()
-    for outcome in outcomes:
-        record_outcome(outcome, metrics, counts)
+    for one in decided:
+        record_outcome(one, metrics, counts)
     return clock() - started
 
 
@@ -122,9 +127,9 @@ class Timings:
 
 def measure(
     engine: Engine, pipeline: Pipeline, sample: Sample, rounds: int
-) -> tuple[Timings, list[Outcome]]:
+) -> tuple[Timings, list[Decided]]:
     outcomes = [
-        pipeline.process(value, topic=PROMPTS_TOPIC, partition=0, offset=offset)
+        Decided.of(pipeline.process(value, topic=PROMPTS_TOPIC, partition=0, offset=offset))
         for offset, value in enumerate(sample.raw)
     ]
     metrics = Metrics(DEADLETTER_REASONS)
@@ -144,16 +149,16 @@ def measure(
 
 COLUMNS = (
     ("(a) scan", "Engine.scan alone"),
-    ("(b) process", "Pipeline.process on the event's bytes"),
+    ("(b) process", "Pipeline.process on the event's bytes, then Decided.of"),
     ("scan in (b)", "the part of (b) spent in Engine.scan"),
     ("rest of (b)", "(b) without its scan: checks, policy, decision, alert"),
     ("(c) metrics", "streams.app.record_outcome"),
-    ("(b)+(c)", "the worker's CPU per event, Faust and Kafka aside"),
+    ("(b)+(c)", "the worker's CPU per event (both processes), Faust, Kafka, socket aside"),
     ("overhead", "(b) + (c) - (a): what the worker adds to the scan"),
 )
 
 
-def render(results: Sequence[tuple[Sample, Timings, list[Outcome]]]) -> str:
+def render(results: Sequence[tuple[Sample, Timings, list[Decided]]]) -> str:
     def row(name: str, count: int, alerts: int, t: Timings) -> str:
         both = t.process + t.record
         values = (
@@ -250,7 +255,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(render(results))
     if args.profile:
         raw = clean.raw + sensitive.raw
-        print(f"\ncProfile of Pipeline.process over {len(raw)} events (top 30 by own time):")
+        print(f"\ncProfile of (b) over {len(raw)} events (top 30 by own time):")
         print(profile(lambda: process_all(pipeline, raw)))
     return 0
 

@@ -22,6 +22,7 @@ from streams.app import (
     record_outcome,
     run_acked,
 )
+from streams.detector import Decided
 from streams.metrics import Metrics
 from streams.pipeline import DEADLETTER_REASONS, Pipeline
 
@@ -338,7 +339,7 @@ def test_record_outcome_counts_decisions_findings_and_dead_letters(pipeline: Pip
     )
     broken = pipeline.process(b"{", topic="t", partition=0, offset=2)
     for outcome in (clean, clean, secret, broken):
-        record_outcome(outcome, metrics, counts, now=1_760_000_000.5)
+        record_outcome(Decided.of(outcome), metrics, counts, now=1_760_000_000.5)
     text = metrics.text()
     assert 'airlock_events_total{action="allow",app="chatgpt",tenant="initech"} 2.0' in text
     assert 'airlock_events_total{action="block",app="chatgpt",tenant="acme"} 1.0' in text

@@ -192,8 +192,7 @@ class Run:
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time so far of a process and its children, such as Airlock's detector
-    process (Linux /proc)."""
+    """User + system CPU time so far of a process and its children (Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     total = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     try:

@@ -5,17 +5,15 @@ carrying sensitive values), each prompt wrapped into a prompt event the way `air
 wraps `{"id", "text"}` lines (streams.produce.wrap; tenants and AI apps vary as in
 bench/pipeline.py) and serialised to bytes. Timed side by side, in rounds that alternate them:
 (a) `Engine.scan` alone on the prompt texts;
-(b) `Pipeline.process` on the raw bytes (checks, scan, policy, decision, alert) and its
-    outcome serialised for the worker (streams.detector.Decided.of): what the detector
-    process does per event;
-(c) the metrics the worker's Faust process records once an event's outputs are delivered
-    (streams.app.record_outcome, on what (b) decided).
+(b) `Pipeline.process` on the raw bytes: checks, scan, policy, decision, alert;
+(c) the metrics the worker records once an event's outputs are delivered
+    (streams.app.record_outcome, on the outcomes of (b)).
 Each figure is the best round's mean µs per event, for clean prompts, prompts carrying
 sensitive values and all of them; "overhead" is (b) + (c) - (a), what the worker adds to the
-scan. After setup the heap is frozen (gc.freeze), as the worker's processes do.
+scan. After setup the heap is frozen (gc.freeze), as `airlock worker` does.
 
     python -m bench.process --megabytes 5
-    python -m bench.process --megabytes 2 --profile   # plus a cProfile of (b)
+    python -m bench.process --megabytes 2 --profile   # plus a cProfile of Pipeline.process
 """
 
 from __future__ import annotations
@@ -39,9 +37,8 @@ from airlock.config import Settings
 from bench.corpus import throughput_corpus
 from detectors.engine import Engine
 from streams.app import WorkerCounts, record_outcome
-from streams.detector import Decided
 from streams.metrics import Metrics
-from streams.pipeline import DEADLETTER_REASONS, Pipeline
+from streams.pipeline import DEADLETTER_REASONS, Outcome, Pipeline
 from streams.policy import PolicyStore
 from streams.produce import Defaults, wrap
 
@@ -87,25 +84,23 @@ def scan_all(engine: Engine, texts: Sequence[str]) -> float:
 def process_all(pipeline: Pipeline, raw: Sequence[bytes]) -> tuple[float, float]:
     """Seconds for all the events, and the part of them `Pipeline.process` spent scanning.
 
-    What is decided is dropped as it comes, as the detector process drops it once sent:
-    keeping thousands alive would make every allocation reach for memory out of the cache.
+    Outcomes are dropped as they come, as the worker drops them once delivered: keeping
+    thousands alive would make every allocation reach for memory out of the cache.
     """
     process = pipeline.process
-    decided = Decided.of
     scanning = 0.0
     clock = time.perf_counter
     started = clock()
     for offset, value in enumerate(raw):
-        outcome = process(value, topic=PROMPTS_TOPIC, partition=0, offset=offset)
-        scanning += decided(outcome).scan_seconds
+        scanning += process(value, topic=PROMPTS_TOPIC, partition=0, offset=offset).scan_seconds
     return clock() - started, scanning
 
 
-def record_all(metrics: Metrics, counts: WorkerCounts, decided: Sequence[Decided]) -> float:
+def record_all(metrics: Metrics, counts: WorkerCounts, outcomes: Sequence[Outcome]) -> float:
     clock = time.perf_counter
     started = clock()
-    for one in decided:
-        record_outcome(one, metrics, counts)
+    for outcome in outcomes:
+        record_outcome(outcome, metrics, counts)
     return clock() - started
 
 
@@ -127,9 +122,9 @@ class Timings:
 
 def measure(
     engine: Engine, pipeline: Pipeline, sample: Sample, rounds: int
-) -> tuple[Timings, list[Decided]]:
+) -> tuple[Timings, list[Outcome]]:
     outcomes = [
-        Decided.of(pipeline.process(value, topic=PROMPTS_TOPIC, partition=0, offset=offset))
+        pipeline.process(value, topic=PROMPTS_TOPIC, partition=0, offset=offset)
         for offset, value in enumerate(sample.raw)
     ]
     metrics = Metrics(DEADLETTER_REASONS)
@@ -149,16 +144,16 @@ def measure(
 
 COLUMNS = (
     ("(a) scan", "Engine.scan alone"),
-    ("(b) process", "Pipeline.process on the event's bytes, then Decided.of"),
+    ("(b) process", "Pipeline.process on the event's bytes"),
     ("scan in (b)", "the part of (b) spent in Engine.scan"),
     ("rest of (b)", "(b) without its scan: checks, policy, decision, alert"),
     ("(c) metrics", "streams.app.record_outcome"),
-    ("(b)+(c)", "the worker's CPU per event (both processes), Faust, Kafka, socket aside"),
+    ("(b)+(c)", "the worker's CPU per event, Faust and Kafka aside"),
     ("overhead", "(b) + (c) - (a): what the worker adds to the scan"),
 )
 
 
-def render(results: Sequence[tuple[Sample, Timings, list[Decided]]]) -> str:
+def render(results: Sequence[tuple[Sample, Timings, list[Outcome]]]) -> str:
     def row(name: str, count: int, alerts: int, t: Timings) -> str:
         both = t.process + t.record
         values = (
@@ -255,7 +250,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(render(results))
     if args.profile:
         raw = clean.raw + sensitive.raw
-        print(f"\ncProfile of (b) over {len(raw)} events (top 30 by own time):")
+        print(f"\ncProfile of Pipeline.process over {len(raw)} events (top 30 by own time):")
         print(profile(lambda: process_all(pipeline, raw)))
     return 0
 

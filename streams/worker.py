@@ -13,13 +13,9 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import ValidationError
-
-if TYPE_CHECKING:
-    from airlock.config import Settings
-    from streams.detector import DetectorProcess
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
 
@@ -68,10 +64,11 @@ def _fail(message: str) -> int:
 def run_worker(args: argparse.Namespace) -> int:
     # Heavy imports here, so that `airlock --help` stays fast.
     from airlock.config import Settings, describe_errors
-    from streams.detector import DetectorError, DetectorProcess
+    from detectors.rules import RuleError
+    from streams.topics import TopicError, Topics, create_topics
 
     if args.config is not None:
-        os.environ["AIRLOCK_CONFIG"] = str(args.config)  # the detector process reads it too
+        os.environ["AIRLOCK_CONFIG"] = str(args.config)
     try:
         settings = Settings()
         level = configure_logging(settings.log_level)
@@ -80,27 +77,25 @@ def run_worker(args: argparse.Namespace) -> int:
     except (ValueError, OSError) as exc:
         return _fail(f"bad configuration: {exc}")
 
+    from streams.app import build_app
+    from streams.metrics import Metrics
+    from streams.pipeline import DEADLETTER_REASONS, Pipeline
+    from streams.policy import PolicyError, PolicyStore
+
     if settings.hash_key is None:
         log.warning(
             "AIRLOCK_HASH_KEY is not set: value hashes use a random per-process key and do "
             "not correlate across workers or restarts"
         )
-    # The rules and policies load in the detector process; it names what is wrong with them.
     try:
-        detector = DetectorProcess.start()
-    except DetectorError as exc:
-        return _fail(str(exc))
+        engine = settings.engine()
+    except (RuleError, ValueError, OSError) as exc:
+        return _fail(f"cannot load the detection rules: {exc}")
     try:
-        return _run(settings, level, detector)
-    finally:
-        detector.stop()
-
-
-def _run(settings: Settings, level: int, detector: DetectorProcess) -> int:
-    from streams.app import build_app
-    from streams.metrics import Metrics
-    from streams.pipeline import DEADLETTER_REASONS
-    from streams.topics import TopicError, Topics, create_topics
+        policies = PolicyStore(settings.policy_dir, monitor_only=settings.monitor_only)
+        pipeline = Pipeline(engine, policies, settings.max_event_bytes)
+    except PolicyError as exc:
+        return _fail(f"bad policy: {exc}")
 
     topics = Topics.from_prefix(settings.topic_prefix)
     try:
@@ -119,7 +114,7 @@ def _run(settings: Settings, level: int, detector: DetectorProcess) -> int:
             f"{exc.strerror or exc} (set AIRLOCK_METRICS_PORT)"
         )
 
-    app = build_app(settings, detector=detector, metrics=metrics, topics=topics)
+    app = build_app(settings, pipeline=pipeline, policies=policies, metrics=metrics, topics=topics)
     log.info(
         "worker starting: group %s, %s -> %s, %s, %s; %d rules, policies for %s%s; "
         "metrics on http://%s:%d/metrics",
@@ -128,8 +123,8 @@ def _run(settings: Settings, level: int, detector: DetectorProcess) -> int:
         topics.decisions,
         topics.alerts,
         topics.deadletter,
-        detector.rules,
-        ", ".join(detector.tenants),
+        len(engine.rules),
+        ", ".join(policies.tenants),
         " (monitor only)" if settings.monitor_only else "",
         settings.metrics_host,
         settings.metrics_port,

@@ -22,7 +22,6 @@ from streams.app import (
     record_outcome,
     run_acked,
 )
-from streams.detector import Decided
 from streams.metrics import Metrics
 from streams.pipeline import DEADLETTER_REASONS, Pipeline
 
@@ -284,22 +283,24 @@ async def _test_a_stream_that_stalls_never_holds_events_back() -> None:
 
 
 def test_a_suspended_flow_closes_the_batch(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(streams.app, "BATCH_WAIT_S", 3600.0)  # no help from the timer
+    # No help from the timers: only the suspended flow may close a batch.
+    monkeypatch.setattr(streams.app, "BATCH_WAIT_S", 3600.0)
+    monkeypatch.setattr(streams.app, "BATCH_GAP_S", 3600.0)
     asyncio.run(_test_a_suspended_flow_closes_the_batch())
 
 
 async def _test_a_suspended_flow_closes_the_batch() -> None:
     """Once a rebalance has suspended the flow, Faust hands nothing more over: what it did
     hand over is decided at once."""
-    stream = FetchingStream()
+    stream = FetchingStream(revoke_after=2)  # hands over 1 and 2, then stalls
     stream.app.flow_control.active = False
     batches: list[list[int]] = []
-    stream.fetch(1, 2, 3)
+    stream.fetch(1, 2, 3, 4, 5)
     task = asyncio.ensure_future(
         run_acked(cast("faust.Stream[bytes]", stream), batch_recorder(batches))
     )
     await settle()
-    assert stream.acked == [1, 2, 3]
+    assert stream.acked == [1, 2]
     stream.end()
     await asyncio.wait_for(task, 5)
 
@@ -339,7 +340,7 @@ def test_record_outcome_counts_decisions_findings_and_dead_letters(pipeline: Pip
     )
     broken = pipeline.process(b"{", topic="t", partition=0, offset=2)
     for outcome in (clean, clean, secret, broken):
-        record_outcome(Decided.of(outcome), metrics, counts, now=1_760_000_000.5)
+        record_outcome(outcome, metrics, counts, now=1_760_000_000.5)
     text = metrics.text()
     assert 'airlock_events_total{action="allow",app="chatgpt",tenant="initech"} 2.0' in text
     assert 'airlock_events_total{action="block",app="chatgpt",tenant="acme"} 1.0' in text

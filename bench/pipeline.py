@@ -192,14 +192,9 @@ class Run:
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time so far of a process and its children (Linux /proc)."""
+    """User + system CPU time of a process so far (Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    total = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    try:
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    except OSError:
-        children = []
-    return total + sum(cpu_seconds(int(child)) for child in children)
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def measure_throughput(run: Run, events: list[dict[str, Any]]) -> tuple[float, float]:

@@ -285,7 +285,7 @@ async def run_acked(
 
     pending: list[EventT[bytes]] = []
     arrived = asyncio.Event()  # pending has events
-    full = asyncio.Event()  # pending should be handled now
+    closed = asyncio.Event()  # the batch in pending is closed: handle it now
     room = asyncio.Event()  # pending has room for more
     room.set()
     handling = asyncio.Lock()  # batches go to the acker in the order they were taken
@@ -297,7 +297,7 @@ async def run_acked(
             batch = pending.copy()
             pending.clear()
             arrived.clear()
-            full.clear()
+            closed.clear()
             room.set()
             for item in await handle(batch):
                 await acker.put(item)
@@ -311,7 +311,7 @@ async def run_acked(
                 or not flow_control.is_active()
                 or not more_to_come(event.message)
             ):
-                full.set()
+                closed.set()
             if len(pending) >= BATCH_MAX:
                 room.clear()
                 await room.wait()
@@ -322,11 +322,11 @@ async def run_acked(
         while True:
             await arrived.wait()
             deadline = loop.time() + BATCH_WAIT_S
-            while not full.is_set() and loop.time() < deadline:
+            while not closed.is_set() and loop.time() < deadline:
                 count = len(pending)
                 try:
                     async with asyncio.timeout(BATCH_GAP_S):
-                        await full.wait()
+                        await closed.wait()
                 except TimeoutError:
                     if len(pending) == count:
                         break  # nothing came in the gap

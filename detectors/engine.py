@@ -262,6 +262,8 @@ class Engine:
             for index, pattern in enumerate(rule.patterns):
                 regex = rule.compiled[index]
                 width = max_width(regex, min(WIDE, OVERLAP))
+                if width is None and rule.max_width is not None:
+                    width = rule.max_width if rule.max_width <= min(WIDE, OVERLAP) else None
                 self._entries.append(
                     _Entry(
                         rule,

@@ -48,6 +48,9 @@ class Rule:
     priority: int = 0
     allow: frozenset[str] = frozenset()
     aggregate: str | None = None
+    # The longest match of any of the rule's patterns, in characters, when a lookahead bounds
+    # it and the pattern's own shape does not show it (detectors/pattern_shape.max_width).
+    max_width: int | None = None
     description: str = ""
     examples: tuple[str, ...] = ()
     negative_examples: tuple[str, ...] = ()
@@ -80,6 +83,7 @@ _FIELDS: dict[str, tuple[type | tuple[type, ...], bool]] = {
     "priority": (int, False),
     "allow": (list, False),
     "aggregate": (str, False),
+    "max_width": (int, False),
     "description": (str, False),
 }
 
@@ -190,6 +194,20 @@ def parse_rule(raw: Any, source: str) -> Rule:
         if regex.match(""):
             raise fail(f"pattern {pattern!r} matches the empty string")
         compiled.append(regex)
+    max_width = raw.get("max_width")
+    if max_width is not None:
+        if max_width <= 0:
+            raise fail("'max_width' must be a positive number of characters")
+        # The engine looks for a match no further back than this from where Hyperscan saw
+        # one end: a bound that the rule's own examples break would lose findings.
+        for example in raw["examples"]:
+            for regex in compiled:
+                for match in regex.finditer(example):
+                    if match.end() - match.start() > max_width:
+                        raise fail(
+                            f"max_width {max_width} is shorter than a match of "
+                            f"{len(match.group())} characters in an example"
+                        )
 
     keywords = tuple(raw.get("keywords", ()))
     return Rule(
@@ -211,6 +229,7 @@ def parse_rule(raw: Any, source: str) -> Rule:
         priority=raw.get("priority", 0),
         allow=frozenset(raw.get("allow", ())),
         aggregate=raw.get("aggregate"),
+        max_width=max_width,
         description=raw.get("description", ""),
         examples=tuple(raw["examples"]),
         negative_examples=tuple(raw["negative_examples"]),

@@ -46,6 +46,8 @@ def test_custom_rule_file_is_loaded_and_used(tmp_path: Path) -> None:
         (("[a-z0-9]{20})", "[a-z0-9]{20}"), "not a valid regular expression"),
         (("(?P<value>", "("), "name the secret part"),
         (("    name: ACME token\n", ""), "missing required key 'name'"),
+        (("    examples:", "    max_width: 0\n    examples:"), "positive number"),
+        (("    examples:", "    max_width: 20\n    examples:"), "shorter than a match of 25"),
     ],
 )
 def test_invalid_rules_name_file_rule_and_reason(
@@ -88,3 +90,22 @@ def test_compiled_database_is_cached_on_disk(tmp_path: Path) -> None:
     Engine(load_file(write(tmp_path, GOOD)), hash_key=b"k", cache_dir=tmp_path)
     [cached] = list(tmp_path.glob("*.hsdb"))
     assert cached.stat().st_size > 0
+
+
+def test_max_width_confirms_an_unbounded_pattern_near_each_hit_only(tmp_path: Path) -> None:
+    """A lookahead bounds the token to 24 characters where the pattern's shape does not: with
+    max_width the engine confirms around Hyperscan's match, and finds the same values."""
+    unbounded = GOOD.replace(
+        "patterns: ['\\bacme_(?P<value>[a-z0-9]{20})\\b']",
+        "patterns: ['\\b(?=acme_[a-z0-9]{1,19}\\b)acme_(?P<value>[a-z0-9]+)']",
+    ).replace("acme_0123456789abcdefghij", "acme_0123456789abcdefghi")
+    bounded = unbounded.replace("    examples:", "    max_width: 24\n    examples:")
+    text = ("word " * 300) + "acme_0123456789abcdefghi and acme_x, not acme_" + "x" * 30
+    found = []
+    for source in (unbounded, bounded):
+        rules = load_file(write(tmp_path, source))
+        engine = Engine(rules, hash_key=b"k")
+        [entry] = engine._entries
+        found.append((entry.width, [(f.start, f.end) for f in engine.scan(text)]))
+    assert found[0][0] is None and found[1][0] == 24
+    assert found[0][1] == found[1][1] and len(found[1][1]) == 2

@@ -124,7 +124,6 @@ class _Entry:
     reach: int | None  # characters past a match's end its lookaheads read; None: unbounded
     single_line: bool  # no match holds a line break
     term: str = ""
-    has_value: bool = False  # the regex names the sensitive part (?P<value>...)
     # The regex behind a lazy gap of `width` characters (pattern_shape.starts_within): confirms
     # a window trying only the starts a reported end allows. None: search with finditer.
     anchored: re.Pattern[str] | None = None
@@ -150,11 +149,10 @@ class _Entry:
         derived: dict[str, Any] = {
             "every_end": self._every_end(),
             "aggregate": rule.aggregate is not None,
-            "value_group": self.regex.groupindex["value"] if self.has_value and self.regex else 0,
+            # The value's group when the regex names one (?P<value>...), else 0: the match.
+            "value_group": self.regex.groupindex.get("value", 0) if self.regex else 0,
             "whole_group": anchored.groupindex[WHOLE] if anchored is not None else 0,
-            "anchored_value_group": (
-                anchored.groupindex["value"] if anchored is not None and self.has_value else 0
-            ),
+            "anchored_value_group": anchored.groupindex.get("value", 0) if anchored else 0,
             "allow": rule.allow,
             "secret": rule.category == "secret",
             "keywords": rule.keyword_finder,
@@ -232,12 +230,14 @@ class Allowlist:
             return self._marker_search(lowered) is not None
         return any(marker in lowered for marker in self.markers)
 
-    def allows(self, rule: Rule, value: str) -> bool:
-        if value in self.values or value in rule.allow:
+    def allows(self, value: str, rule_allow: frozenset[str], secret: bool) -> bool:
+        """Whether the value is never a finding of a rule with this allow list (and category,
+        `secret`), read from the rule once per pattern entry rather than per candidate."""
+        if value in self.values or value in rule_allow:
             return True
         # Placeholders (`YOUR_API_KEY`, `xxxx`) only disqualify secrets: "example" inside a
         # person's e-mail domain is still the person's address.
-        return rule.category == "secret" and self.is_placeholder(value)
+        return secret and self.is_placeholder(value)
 
 
 class Engine:
@@ -272,7 +272,6 @@ class Engine:
                         width=width,
                         reach=lookahead_reach(regex),
                         single_line=single_line(regex),
-                        has_value="value" in regex.groupindex,
                         anchored=(
                             None
                             if width is None or rule.aggregate is not None
@@ -419,11 +418,7 @@ class Engine:
     def _confidence(self, entry: _Entry, text: str, start: int, end: int) -> int | None:
         """The candidate's confidence level, or None when it is not a finding."""
         value = text[start:end]
-        # Allowlist.allows, with the rule's part read from the entry: this runs per candidate.
-        allowlist = self.allowlist
-        if value in allowlist.values or value in entry.allow:
-            return None
-        if entry.secret and allowlist.is_placeholder(value):
+        if self.allowlist.allows(value, entry.allow, entry.secret):
             return None
         # A required keyword (rules.py makes sure one is listed) is the cheapest test: look
         # for it before any validator runs.

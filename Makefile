@@ -6,7 +6,16 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 PYTHON ?= python3
 
-.PHONY: setup demo test lint unit integration bench clean
+# The modules on the scan's and the worker's per-event path, compiled to C extensions with
+# mypyc (shipped with mypy) from the same type-checked sources: the scan does about a fifth
+# fewer Python-side instructions. Interpreted Python runs the same code wherever they are not
+# built. A compiled module is imported before its .py, so both are rebuilt whenever a source
+# changes (and tests/conftest.py refuses to run against a stale one).
+COMPILED := $(addprefix detectors/,engine.py masking.py validators.py rules.py source_code.py \
+              pattern_shape.py) $(addprefix streams/,pipeline.py policy.py ocsf.py metrics.py)
+EXT      := $(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))')
+
+.PHONY: setup build demo test lint unit integration bench clean
 
 $(STAMP): pyproject.toml
 	@bash scripts/require-system-tools
@@ -18,7 +27,16 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-demo: setup
+$(COMPILED:.py=$(EXT)) &: $(COMPILED) $(STAMP)
+	@mkdir -p build
+	@echo "mypyc: compiling $(words $(COMPILED)) modules (log: build/mypyc.log)"
+	@$(BIN)/mypyc $(COMPILED) >build/mypyc.log 2>&1 || { cat build/mypyc.log; exit 1; }
+	@# mypyc copies a module it did not need to rebuild with its old time: mark all current.
+	@touch $(COMPILED:.py=$(EXT))
+
+build: $(COMPILED:.py=$(EXT))
+
+demo: build
 	$(BIN)/airlock demo
 
 lint: setup
@@ -26,10 +44,10 @@ lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: lint
+test: lint build
 	$(BIN)/python -m pytest
 
-bench: setup
+bench: build
 	$(BIN)/python -m bench.evaluate
 	$(BIN)/python -m bench.throughput --megabytes 20
 	$(BIN)/python -m bench.process
@@ -37,4 +55,5 @@ bench: setup
 
 clean:
 	-$(BIN)/airlock kafka down
-	rm -rf $(VENV) .airlock
+	rm -rf $(VENV) .airlock build
+	rm -f *.so detectors/*.so streams/*.so

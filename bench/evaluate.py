@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.corpus import Prompt, from_record, labelled_corpus, skipped_kinds
-from detectors.engine import Engine, Finding
+from detectors.engine import Engine
+from detectors.findings import Finding
 from detectors.masking import mask
 from detectors.rules import CATEGORIES, RuleError
 

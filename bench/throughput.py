@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from bench.corpus import THROUGHPUT_SENSITIVE_SHARE, throughput_corpus
+from detectors import engine as engine_module
 from detectors.engine import Engine
 
 HASH_KEY = b"airlock-bench-throughput"
@@ -320,7 +321,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"corpus: {len(texts)} prompts, {_size(texts):.2f} MB, mean "
         f"{_size(texts) * 1e6 / len(texts):.0f} bytes, {sensitive:.1%} carrying sensitive values "
         f"(target {THROUGHPUT_SENSITIVE_SHARE:.0%}); catalogue: {len(engine.rules)} rules, "
-        f"compiled in {compile_seconds:.1f} s; one core, Python {sys.version.split()[0]}, "
+        f"compiled in {compile_seconds:.1f} s; engine code "
+        f"{'compiled with mypyc' if engine_module.__file__.endswith('.so') else 'interpreted'}; "
+        f"one core, Python {sys.version.split()[0]}, "
         f"{os.cpu_count()} CPUs seen, load average {os.getloadavg()[0]:.1f}"
     )
     # The machine's speed drifts over minutes: Airlock and raw Hyperscan take turns, and the

@@ -1,0 +1,19 @@
+"""Detection: the Hyperscan engine, the rule catalogue, validators, masking and redaction."""
+
+from pathlib import Path
+
+
+def refuse_stale_extensions(package: Path) -> None:
+    """Fail the import when a module compiled with mypyc (`make build`) is older than its
+    source: Python imports the compiled module before the .py, so it would run old code
+    without a word."""
+    for extension in package.glob("*.so"):
+        source = extension.with_name(extension.name.split(".", 1)[0] + ".py")
+        if source.exists() and source.stat().st_mtime > extension.stat().st_mtime:
+            raise ImportError(
+                f"{extension} was compiled from an older {source.name}: run `make build`, "
+                "or delete the .so files to run interpreted"
+            )
+
+
+refuse_stale_extensions(Path(__file__).parent)

@@ -13,7 +13,7 @@ import orjson
 from tqdm import tqdm
 
 from airlock.config import Settings
-from detectors.engine import Finding
+from detectors.findings import Finding
 from detectors.redaction import RedactionContext, redact
 from detectors.rules import RuleError, load_catalogue
 

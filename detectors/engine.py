@@ -30,6 +30,7 @@ import yaml
 
 from detectors import validators
 from detectors.dictionary import Dictionary
+from detectors.findings import Finding
 from detectors.masking import KeyedHash, mask
 from detectors.pattern_shape import (
     WHOLE,
@@ -62,55 +63,6 @@ _TOP = len(CONFIDENCE_LEVELS) - 1
 # UTF-8 continuation bytes: a str index is the count of the other bytes before a byte offset.
 _CONTINUATION_BYTES = bytes(range(0x80, 0xC0))
 HYPERSCAN_VERSION = importlib.metadata.version("hyperscan")
-
-
-class _FindingFields(NamedTuple):
-    detector: str
-    category: str
-    severity: str
-    label: str
-    start: int
-    end: int
-    confidence: str
-    masked: str
-    value_hash: str
-
-
-class Finding(_FindingFields):
-    """One detected value: where it is and what it is, never the value itself.
-
-    Immutable, with the fields, equality and hash of a frozen dataclass. A named tuple because
-    the scan builds one per finding: a tuple is made in one step, where a frozen dataclass
-    sets its fields one by one through object.__setattr__.
-    """
-
-    __slots__ = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        return dict(zip(self._fields, self, strict=True))
-
-    # Like a dataclass, a Finding equals only a Finding, not the plain tuple of its fields,
-    # and has no order.
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is self.__class__:
-            return tuple.__eq__(self, other)
-        return False if isinstance(other, tuple) else NotImplemented
-
-    def __ne__(self, other: object) -> bool:
-        equal = self.__eq__(other)
-        return equal if equal is NotImplemented else not equal
-
-    __hash__ = tuple.__hash__  # a frozen dataclass's: the hash of the tuple of its fields
-
-    def __lt__(self, other: object) -> bool:
-        return NotImplemented
-
-    __le__ = __gt__ = __ge__ = __lt__
-
-
-# Build a Finding or a _Candidate from the tuple of its fields in one call, without parsing
-# them as arguments first.
-_new_finding = _new_candidate = tuple.__new__
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +125,11 @@ class _Entry:
         confirmed from its first end to the end of the window instead.
         """
         return self.width is not None or self.single_line or self.rule.aggregate is not None
+
+
+# Build a Finding or a _Candidate from the tuple of its fields in one call, without parsing
+# them as arguments first.
+_new_finding = _new_candidate = tuple.__new__
 
 
 class _Candidate(NamedTuple):

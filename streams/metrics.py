@@ -25,7 +25,7 @@ from prometheus_client import (
 if TYPE_CHECKING:
     from wsgiref.simple_server import WSGIServer
 
-    from detectors.engine import Finding
+    from detectors.findings import Finding
 
 # Scanning a 1 KiB prompt takes tens of microseconds: the buckets start at 50 µs.
 SCAN_BUCKETS = (

@@ -27,7 +27,8 @@ from functools import cache
 from importlib import metadata
 from typing import Any
 
-from detectors.engine import CONFIDENCE_LEVELS, Finding
+from detectors.engine import CONFIDENCE_LEVELS
+from detectors.findings import Finding
 from streams.policy import ACTION_RANKS, CONFIDENCE_RANKS, Policy, Verdict
 
 OCSF_VERSION = "1.3.0"

@@ -21,7 +21,8 @@ from jsonschema import ValidationError
 from jsonschema.exceptions import best_match
 
 import schemas
-from detectors.engine import Engine, Finding
+from detectors.engine import Engine
+from detectors.findings import Finding
 from detectors.redaction import RedactionContext, redact
 from streams.ocsf import (
     ANALYTIC_KEYWORD,

@@ -17,7 +17,8 @@ from typing import Any
 
 import yaml
 
-from detectors.engine import CONFIDENCE_LEVELS, Finding
+from detectors.engine import CONFIDENCE_LEVELS
+from detectors.findings import Finding
 from detectors.rules import CATEGORIES
 from schemas import load as load_schema
 

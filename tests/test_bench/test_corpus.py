@@ -14,7 +14,8 @@ from bench.corpus import (
     throughput_corpus,
 )
 from bench.evaluate import Report, score
-from detectors.engine import Allowlist, Finding
+from detectors.engine import Allowlist
+from detectors.findings import Finding
 from detectors.rules import CATEGORIES
 
 

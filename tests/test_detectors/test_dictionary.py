@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from detectors.dictionary import Dictionary
-from detectors.engine import Engine, Finding
+from detectors.engine import Engine
+from detectors.findings import Finding
 from detectors.rules import RuleError
 
 HASH_KEY = b"airlock-tests-dictionary"

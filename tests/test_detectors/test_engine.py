@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from detectors import engine as engine_module
-from detectors.engine import Allowlist, Engine, Finding, merge, shannon_entropy
+from detectors.engine import Allowlist, Engine, merge, shannon_entropy
+from detectors.findings import Finding
 from detectors.masking import keyed_hash
 
 from .conftest import HASH_KEY

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from detectors.engine import Engine, Finding
+from detectors.engine import Engine
+from detectors.findings import Finding
 from streams.policy import (
     ACTIONS,
     DEFAULT_MESSAGES,

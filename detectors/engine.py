@@ -338,7 +338,6 @@ class Engine:
         else:
             runs_by_entry = hits
         entries = self._entries
-        confidence = self._confidence
         for entry_id, runs in runs_by_entry.items():
             entry = entries[entry_id]
             if entry.aggregate:  # exact matches: each end is a signal on its line
@@ -368,7 +367,7 @@ class Engine:
             for start, stop_ in found:
                 if start >= owned or start == stop_:
                     continue
-                level = confidence(entry, text, start, stop_)
+                level = self._confidence(entry, text, start, stop_)
                 if level is not None:
                     candidates.append(_new_candidate(_Candidate, (entry.rule, start, stop_, level)))
 

@@ -30,7 +30,7 @@ setup: $(STAMP)
 $(COMPILED:.py=$(EXT)) &: $(COMPILED) $(STAMP)
 	@mkdir -p build
 	@echo "mypyc: compiling $(words $(COMPILED)) modules (log: build/mypyc.log)"
-	@$(BIN)/mypyc $(COMPILED) >build/mypyc.log 2>&1 || { cat build/mypyc.log; exit 1; }
+	@$(BIN)/python scripts/compile.py $(COMPILED) >build/mypyc.log 2>&1 || { cat build/mypyc.log; exit 1; }
 	@# mypyc copies a module it did not need to rebuild with its old time: mark all current.
 	@touch $(COMPILED:.py=$(EXT))
 
@@ -56,4 +56,4 @@ bench: build
 clean:
 	-$(BIN)/airlock kafka down
 	rm -rf $(VENV) .airlock build
-	rm -f *.so detectors/*.so streams/*.so
+	rm -f detectors/*.so streams/*.so

@@ -2,6 +2,10 @@
 
 from pathlib import Path
 
+# The package's folder, for its data files (rules, allow list). Compiled modules read it from
+# here: while one initialises, mypyc's own __file__ for it points elsewhere.
+PACKAGE_DIR = Path(__file__).parent
+
 
 def refuse_stale_extensions(package: Path) -> None:
     """Fail the import when a module compiled with mypyc (`make build`) is older than its
@@ -16,4 +20,4 @@ def refuse_stale_extensions(package: Path) -> None:
             )
 
 
-refuse_stale_extensions(Path(__file__).parent)
+refuse_stale_extensions(PACKAGE_DIR)

@@ -28,7 +28,7 @@ from typing import Any, NamedTuple
 import hyperscan
 import yaml
 
-from detectors import validators
+from detectors import PACKAGE_DIR, validators
 from detectors.dictionary import Dictionary
 from detectors.findings import Finding
 from detectors.masking import KeyedHash, mask
@@ -43,7 +43,7 @@ from detectors.pattern_shape import (
 from detectors.rules import Keywords, Rule, RuleError, load_catalogue
 from detectors.source_code import code_blocks
 
-ALLOWLIST_FILE = Path(__file__).parent / "allowlist.yaml"
+ALLOWLIST_FILE = PACKAGE_DIR / "allowlist.yaml"
 
 # Long texts are scanned in windows of CHUNK characters that overlap by OVERLAP characters, so a
 # value up to OVERLAP characters long is found whole wherever it falls; each finding belongs to

@@ -11,9 +11,9 @@ from typing import Any
 
 import yaml
 
-from detectors import validators
+from detectors import PACKAGE_DIR, validators
 
-RULES_DIR = Path(__file__).parent / "rules"
+RULES_DIR = PACKAGE_DIR / "rules"
 
 CATEGORIES = ("secret", "pii", "financial", "health", "confidential", "code")
 SEVERITIES = ("low", "medium", "high", "critical")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import subprocess
 import sys
 from pathlib import Path
 
@@ -89,3 +90,21 @@ def test_rules_lists_the_catalogue_as_json(capsys: pytest.CaptureFixture[str]) -
     aws = next(r for r in rows if r["id"] == "aws-access-key-id")
     assert set(aws) == {"id", "name", "category", "country", "validator"}
     assert any(r["validator"] == "luhn" for r in rows)
+
+
+def test_the_installed_command_scans_from_any_directory(tmp_path: Path) -> None:
+    """The console script, started outside the checkout, imports everything it needs (the
+    compiled modules' shared library among them) and finds a planted key."""
+    airlock = Path(sys.executable).with_name("airlock")
+    prompt = tmp_path / "prompt.txt"
+    prompt.write_text("deploy with AKIAZ4Q7UE2RVMN3BX5K please\n", encoding="utf-8")
+    result = subprocess.run(
+        [str(airlock), "scan", "--format", "jsonl", str(prompt)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 1, result.stderr
+    assert "aws-access-key-id" in result.stdout

@@ -5,7 +5,8 @@ Everything runs in one process on the same generated corpus of ~1 KiB realistic 
 time.perf_counter. MB is 10**6 bytes of UTF-8 text. The slow peers are timed on a prefix of the
 corpus and say so. Kingfisher is a separate program: its figure is whole-process wall time
 over the same prompts written to one file, with its rule cache warmed first. Airlock, raw
-Hyperscan and Presidio take turns for --rounds passes (3) and the best pass of each counts.
+Hyperscan and Presidio take turns for --rounds passes (5) and the best pass of each counts;
+every round prints its own rates and the host's steal share (bench/host.py), so the spread shows.
 
     python -m bench.throughput --megabytes 20
     python -m bench.throughput --megabytes 5 --profile   # plus a cProfile of Engine.scan
@@ -30,6 +31,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from bench.corpus import THROUGHPUT_SENSITIVE_SHARE, throughput_corpus
+from bench.host import StealMeter
 from detectors import engine as engine_module
 from detectors.engine import Engine
 
@@ -255,6 +257,19 @@ def percentile(values: Sequence[float], q: float) -> float:
     return ordered[index]
 
 
+def round_summary(round_: int, timings: Sequence[Result], meter: StealMeter) -> str:
+    """One round's rates and goal ratios, so that the spread between rounds shows."""
+    airlock, raw = timings[0], timings[1]
+    line = (
+        f"round {round_}: Airlock {airlock.rate:.2f} MB/s, raw Hyperscan {raw.rate:.2f} MB/s "
+        f"({airlock.rate / raw.rate:.2f}x)"
+    )
+    if len(timings) > 3:
+        presidio = timings[3]
+        line += f", Presidio {presidio.rate:.2f} MB/s ({airlock.rate / presidio.rate:.0f}x)"
+    return f"{line}; {meter.describe()}"
+
+
 def render(results: Sequence[Result], airlock: Result, latencies: Sequence[float]) -> str:
     lines = [
         f"{'scanner':<62}{'MB':>7}{'seconds':>9}{'MB/s':>9}{'found':>9}  note",
@@ -300,7 +315,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="leave a peer out",
     )
     parser.add_argument(
-        "--rounds", type=int, default=3, help="interleaved Airlock / raw Hyperscan passes"
+        "--rounds", type=int, default=5, help="interleaved Airlock / raw Hyperscan passes"
     )
     parser.add_argument("--profile", action="store_true", help="cProfile Engine.scan afterwards")
     args = parser.parse_args(argv)
@@ -335,13 +350,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     best: dict[str, Result] = {}
     for round_ in range(1, args.rounds + 1):
         step(f"Airlock, raw Hyperscan and Presidio, round {round_} of {args.rounds}")
-        timings = [
-            bench_airlock(engine, texts),
-            bench_hyperscan(engine, texts, encode=False),
-            bench_hyperscan(engine, texts, encode=True),
-        ]
-        if analyzer is not None:
-            timings.append(bench_presidio(analyzer, presidio_texts, presidio_note))
+        with StealMeter() as meter:
+            timings = [
+                bench_airlock(engine, texts),
+                bench_hyperscan(engine, texts, encode=False),
+                bench_hyperscan(engine, texts, encode=True),
+            ]
+            if analyzer is not None:
+                timings.append(bench_presidio(analyzer, presidio_texts, presidio_note))
+        print(round_summary(round_, timings, meter), flush=True)
         for timed in timings:
             if timed.name not in best or timed.seconds < best[timed.name].seconds:
                 best[timed.name] = timed

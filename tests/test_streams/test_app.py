@@ -4,10 +4,13 @@ order, only once delivered, never across consumer-group generations."""
 from __future__ import annotations
 
 import asyncio
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+import aiokafka
+import aiokafka.consumer.fetcher
 import faust
 import pytest
 from faust.types import EventT, StreamT
@@ -375,3 +378,30 @@ def test_metric_children_are_cached_per_label_values_and_tenants_stay_bounded(
     assert "airlock_scanned_bytes_total 70.0" in text
     # Tenants counted as "other" are not cached one by one.
     assert {key[0] for key in metrics._event_counters} == {"t1", "t2", None}
+
+
+def test_the_worker_consumer_waits_for_fuller_fetches() -> None:
+    """Faust's consumer thread builds its AIOKafkaConsumer with aiokafka's one-byte minimum;
+    the worker's transport raises it, on the attributes AIOKafkaConsumer.start() hands to its
+    Fetcher (were aiokafka to rename them, the setting would silently not apply)."""
+    from airlock.config import Settings
+
+    async def build() -> Any:
+        app = streams.app.faust_app(Settings(kafka_bootstrap="127.0.0.1:1"))
+        consumer = app.consumer
+        assert isinstance(consumer, streams.app._Consumer)
+        thread = consumer._thread
+        assert isinstance(thread, streams.app._ConsumerThread)
+        return thread._create_worker_consumer(app.transport)
+
+    kafka_consumer = asyncio.run(build())
+    try:
+        assert kafka_consumer._fetch_min_bytes == streams.app.CONSUMER_FETCH_MIN_BYTES
+        assert kafka_consumer._fetch_max_wait_ms == streams.app.CONSUMER_FETCH_MAX_WAIT_MS
+        fetcher_arguments = inspect.signature(aiokafka.consumer.fetcher.Fetcher).parameters
+        assert {"fetch_min_bytes", "fetch_max_wait_ms"} <= set(fetcher_arguments)
+        start_source = inspect.getsource(aiokafka.AIOKafkaConsumer.start)
+        assert "fetch_min_bytes=self._fetch_min_bytes" in start_source
+        assert "fetch_max_wait_ms=self._fetch_max_wait_ms" in start_source
+    finally:
+        asyncio.run(kafka_consumer._client.close())

@@ -51,6 +51,7 @@ bench: build
 	$(BIN)/python -m bench.evaluate
 	$(BIN)/python -m bench.throughput --megabytes 20
 	$(BIN)/python -m bench.process
+	$(BIN)/python -m bench.cache
 	$(BIN)/python -m bench.pipeline
 
 clean:

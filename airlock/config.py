@@ -11,7 +11,7 @@ import os
 import secrets
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
@@ -92,6 +92,12 @@ class Settings(BaseSettings):
         ge=6.0,
         description="how long the consumer group waits for a silent worker before moving its "
         "partitions to the others; a worker restarted after a crash waits this long to rejoin",
+    )
+    decider: Literal["process", "inline"] = Field(
+        default="process",
+        description="where prompt events are decided: `process`, a process of the worker's own "
+        "that takes a second core (streams/decider.py); `inline`, in the worker's event loop "
+        "(one core)",
     )
     policy_reload_interval_s: float = Field(
         default=2.0, gt=0, description="how often the worker checks policy files for changes"

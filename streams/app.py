@@ -1,8 +1,10 @@
 """The Faust app of the worker: one agent that turns prompt events into decisions.
 
-The agent only moves bytes: it hands each raw message to `Pipeline.process` (the pure core) and
-produces what comes back: the decision to the decisions topic (key: event_id), the OCSF alert to
+The agent only moves bytes: it hands each batch of raw messages to the decider (streams/decider.py:
+`Pipeline.process`, the pure core, in a process of its own by default) and produces what comes
+back, already serialized: the decision to the decisions topic (key: event_id), the OCSF alert to
 the alerts topic, a dead letter to the dead-letter topic (key: "<topic>:<partition>:<offset>").
+While the decider works on one batch, the agent publishes the previous one.
 
 Delivery is at least once: a prompt event's offset is committed only after its outputs are
 delivered to Kafka. How, in Faust's terms:
@@ -20,10 +22,11 @@ delivered to Kafka. How, in Faust's terms:
   broker. Acks must be in order: faust-streaming 0.15's `Consumer._new_offset` commits past a
   single not-yet-acked offset at the head of a partition (its "gap of one" check, issue 606),
   and deliveries to different decision partitions complete in any order.
-* A failed delivery, or an exception out of the pipeline, crashes the worker (the agent runs
-  under mode's `CrashingSupervisor`; Faust's default supervisor would restart the agent in
-  place and go on acking later events, committing past the failed one). The event stays
-  unacked, so the next worker processes it again: a duplicate at worst, never a loss.
+* A failed delivery, an exception out of the pipeline, or a decider process that stopped
+  crashes the worker (the agent runs under mode's `CrashingSupervisor`; Faust's default
+  supervisor would restart the agent in place and go on acking later events, committing past
+  the failed one). The event stays unacked, so the next worker processes it again: a duplicate
+  at worst, never a loss.
 * SIGKILL loses only what was not committed; those events are processed again after the
   restart and their decisions come out a second time, with the same event_id and action.
 * A rebalance never makes the acker ack across consumer-group generations. When partitions
@@ -44,7 +47,6 @@ import asyncio
 import logging
 import ssl
 import time
-import traceback
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -53,17 +55,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import faust
-import orjson
 from faust.transport.drivers import aiokafka as faust_aiokafka
 from faust.types import TP, EventT, StreamT
 from mode import CrashingSupervisor
 
+from streams.decider import Decided, InlineDecider, PipelineFailure, ProcessDecider, Request
 from streams.metrics import Metrics
 from streams.topics import Topics
 
 if TYPE_CHECKING:
+    from collections.abc import Generator
+
     from airlock.config import Settings
-    from streams.pipeline import Outcome, Pipeline
     from streams.policy import PolicyStore
 
 log = logging.getLogger("airlock.worker")
@@ -102,15 +105,6 @@ SUMMARY_INTERVAL_S = 30.0  # how often the worker logs its counts
 # ready, so throughput is untouched.
 CONSUMER_FETCH_MAX_WAIT_MS = 5
 CONSUMER_FETCH_MIN_BYTES = 64 * 1024
-
-
-class PipelineFailure(RuntimeError):
-    """The pipeline or the producer failed on one event; the worker stops without acking it.
-
-    Its message names the event's topic, partition and offset and the exception's type only:
-    the original exception's text may quote the payload (UnicodeDecodeError does), so it is not
-    chained and not logged.
-    """
 
 
 def broker_urls(bootstrap: str) -> list[str]:
@@ -226,12 +220,6 @@ async def send(app: faust.App, topic: str, key: bytes, value: bytes) -> Awaitabl
     return await app.producer.send(topic, key, value, None, None, None)
 
 
-def _event_time(decision: dict[str, Any] | None) -> float | None:
-    """The prompt event's time (epoch seconds) as the decision states it (epoch ms)."""
-    value = decision.get("event_time") if decision else None
-    return value / 1000.0 if isinstance(value, int | float) else None
-
-
 @dataclass(slots=True)
 class InFlight:
     """An event whose outputs are on their way to the broker."""
@@ -261,7 +249,7 @@ class OrderedAcker:
             for delivery in item.deliveries:
                 try:
                     await delivery
-                except asyncio.CancelledError:
+                except (asyncio.CancelledError, PipelineFailure):
                     raise
                 except Exception as exc:
                     message = item.event.message
@@ -401,21 +389,21 @@ class WorkerCounts:
 
 
 def record_outcome(
-    outcome: Outcome, metrics: Metrics, counts: WorkerCounts, *, now: float | None = None
+    outcome: Decided, metrics: Metrics, counts: WorkerCounts, *, now: float | None = None
 ) -> None:
     """Count one outcome in the metrics and the summary counts, once its outputs are delivered.
 
     `now` (epoch seconds) is when the decision reached the broker, the end of the decision
     latency; the clock by default.
     """
-    if outcome.deadletter is not None:
-        reason = str(outcome.deadletter.get("reason"))
+    if outcome.deadletter_reason is not None:
+        reason = outcome.deadletter_reason
         metrics.count_deadletter(reason)
         counts.deadletters[reason] += 1
         return
-    if outcome.decision is None:
+    action = outcome.action
+    if action is None:
         return
-    action = str(outcome.decision.get("action"))
     metrics.count_decision(
         tenant_id=outcome.tenant_id,
         app=outcome.app,
@@ -425,90 +413,105 @@ def record_outcome(
         scan_seconds=outcome.scan_seconds,
     )
     counts.actions[action] += 1
-    event_time = _event_time(outcome.decision)
-    if event_time is not None:
-        metrics.observe_latency((time.time() if now is None else now) - event_time)
+    if outcome.event_time is not None:
+        metrics.observe_latency((time.time() if now is None else now) - outcome.event_time)
+
+
+Published = list[tuple[Decided, list[Awaitable[Any]]]]  # per event: outcome, deliveries
+
+
+@dataclass(slots=True)
+class _Delivered:
+    """Awaitable: one event of a batch published (its outputs handed to the producer) and
+    every output delivered. The acker awaits it in the event's turn."""
+
+    batch: asyncio.Future[Published]
+    index: int
+
+    def __await__(self) -> Generator[Any, None, None]:
+        published = yield from self.batch.__await__()
+        for delivery in published[self.index][1]:
+            yield from asyncio.ensure_future(delivery).__await__()
+
+
+def _record_delivered(
+    batch: asyncio.Future[Published], index: int, metrics: Metrics, counts: WorkerCounts
+) -> None:
+    record_outcome(batch.result()[index][0], metrics, counts)
 
 
 def build_app(
     settings: Settings,
     *,
-    pipeline: Pipeline,
+    decider: InlineDecider | ProcessDecider,
     policies: PolicyStore,
     metrics: Metrics,
     topics: Topics | None = None,
 ) -> faust.App:
-    """The worker's Faust app: the decide agent plus a timer for policy reload and lag."""
+    """The worker's Faust app: the decide agent plus a timer for policy reload and lag.
+
+    The decider holds the pipeline (streams/decider.py): a batch goes to it as soon as it
+    closes, and its outputs are published once it answers, while the next batch is decided.
+    """
     topics = topics or Topics.from_prefix(settings.topic_prefix)
     app = faust_app(settings)
     prompts = raw_topic(app, topics.prompts)
     counts = WorkerCounts()
 
-    def outcome_of(event: EventT[bytes]) -> Outcome:
-        message = event.message
-        try:
-            return pipeline.process(
-                event.value,
-                topic=message.topic,
-                partition=message.partition,
-                offset=message.offset,
-            )
-        except Exception as exc:
-            frames = "; ".join(
-                f"{f.filename}:{f.lineno} in {f.name}"
-                for f in traceback.extract_tb(exc.__traceback__)
-            )
-            log.error(
-                "pipeline raised %s on %s:%s:%s (at %s)",
-                type(exc).__name__,
-                message.topic,
-                message.partition,
-                message.offset,
-                frames,
-            )
-            raise PipelineFailure(
-                f"the pipeline raised {type(exc).__name__} on "
-                f"{message.topic}:{message.partition}:{message.offset}"
-            ) from None
-
-    async def deliver(event: EventT[bytes], outcome: Outcome) -> InFlight:
-        message = event.message
-        deliveries: list[Awaitable[Any]] = []
-        if outcome.decision is not None:
-            key = str(outcome.event_id or outcome.decision.get("event_id")).encode("utf-8")
-            deliveries.append(
-                await send(app, topics.decisions, key, orjson.dumps(outcome.decision))
-            )
-            if log.isEnabledFor(logging.DEBUG):
-                log.debug(
-                    "event %s tenant %s: %s",
-                    outcome.event_id,
-                    outcome.tenant_id,
-                    outcome.decision.get("action"),
+    async def publish(
+        events: list[EventT[bytes]], decided: asyncio.Future[list[Decided]]
+    ) -> Published:
+        outcomes = await decided
+        for event, outcome in zip(events, outcomes, strict=True):
+            if outcome.failure is not None:  # nothing of the batch is published
+                message = event.message
+                raise PipelineFailure(
+                    f"the pipeline raised {outcome.failure} on "
+                    f"{message.topic}:{message.partition}:{message.offset}"
                 )
-        if outcome.alert is not None:
-            key = str(outcome.event_id).encode("utf-8")
-            deliveries.append(await send(app, topics.alerts, key, orjson.dumps(outcome.alert)))
-        if outcome.deadletter is not None:
-            key = f"{message.topic}:{message.partition}:{message.offset}".encode()
-            deliveries.append(
-                await send(app, topics.deadletter, key, orjson.dumps(outcome.deadletter))
-            )
-            log.warning(
-                "dead letter %s:%s:%s reason=%s event_id=%s: %s",
-                message.topic,
-                message.partition,
-                message.offset,
-                outcome.deadletter.get("reason"),
-                outcome.event_id,
-                outcome.deadletter.get("detail"),
-            )
-        return InFlight(event, deliveries, partial(record_outcome, outcome, metrics, counts))
+        published: Published = []
+        for event, outcome in zip(events, outcomes, strict=True):
+            message = event.message
+            deliveries: list[Awaitable[Any]] = []
+            if outcome.decision is not None:
+                key = str(outcome.event_id).encode("utf-8")
+                deliveries.append(await send(app, topics.decisions, key, outcome.decision))
+                if log.isEnabledFor(logging.DEBUG):
+                    log.debug(
+                        "event %s tenant %s: %s",
+                        outcome.event_id,
+                        outcome.tenant_id,
+                        outcome.action,
+                    )
+            if outcome.alert is not None:
+                key = str(outcome.event_id).encode("utf-8")
+                deliveries.append(await send(app, topics.alerts, key, outcome.alert))
+            if outcome.deadletter is not None:
+                key = f"{message.topic}:{message.partition}:{message.offset}".encode()
+                deliveries.append(await send(app, topics.deadletter, key, outcome.deadletter))
+                log.warning(
+                    "dead letter %s:%s:%s reason=%s event_id=%s: %s",
+                    message.topic,
+                    message.partition,
+                    message.offset,
+                    outcome.deadletter_reason,
+                    outcome.event_id,
+                    outcome.deadletter_detail,
+                )
+            published.append((outcome, deliveries))
+        return published
 
     async def handle(events: list[EventT[bytes]]) -> list[InFlight]:
-        # Every scan of the batch first, back to back, then the outputs (see run_acked).
-        outcomes = [outcome_of(event) for event in events]
-        return [await deliver(e, o) for e, o in zip(events, outcomes, strict=True)]
+        requests: list[Request] = [
+            (e.value, e.message.topic, e.message.partition, e.message.offset) for e in events
+        ]
+        batch = asyncio.ensure_future(publish(events, await decider.submit(requests)))
+        return [
+            InFlight(
+                event, [_Delivered(batch, i)], partial(_record_delivered, batch, i, metrics, counts)
+            )
+            for i, event in enumerate(events)
+        ]
 
     @app.agent(
         prompts, name="airlock.decide", concurrency=1, supervisor_strategy=CrashingSupervisor
@@ -520,6 +523,9 @@ def build_app(
 
     @app.timer(interval=settings.policy_reload_interval_s)  # type: ignore[untyped-decorator]
     async def housekeeping() -> None:
+        decider.check()  # a decider that died while the stream was idle stops the worker now
+        # The decider reloads the same files before its next batch; the errors are reported
+        # here, once.
         for error in policies.reload_if_changed():
             metrics.policy_reload_errors.inc()
             log.error("policy reload failed, the previous policy stays in force: %s", error)

@@ -25,7 +25,6 @@ from prometheus_client import (
 if TYPE_CHECKING:
     from wsgiref.simple_server import WSGIServer
 
-    from detectors.findings import Finding
 
 # Scanning a 1 KiB prompt takes tens of microseconds: the buckets start at 50 µs.
 SCAN_BUCKETS = (
@@ -160,7 +159,7 @@ class Metrics:
         tenant_id: str | None,
         app: str | None,
         action: str,
-        findings: Iterable[Finding],
+        findings: Iterable[tuple[str, str]],
         scanned_bytes: int,
         scan_seconds: float,
     ) -> None:
@@ -172,8 +171,7 @@ class Metrics:
             if tenant != OTHER:  # a flood of made-up tenant ids must not grow the cache
                 self._event_counters[key] = events
         events.inc()
-        for finding in findings:
-            kind = (finding.detector, finding.category)
+        for kind in findings:  # (detector, category)
             counter = self._finding_counters.get(kind)
             if counter is None:
                 counter = self._finding_counters[kind] = self.findings.labels(*kind)

@@ -77,7 +77,6 @@ def run_worker(args: argparse.Namespace) -> int:
     except (ValueError, OSError) as exc:
         return _fail(f"bad configuration: {exc}")
 
-    from streams.app import build_app
     from streams.metrics import Metrics
     from streams.pipeline import DEADLETTER_REASONS, Pipeline
     from streams.policy import PolicyError, PolicyStore
@@ -114,22 +113,40 @@ def run_worker(args: argparse.Namespace) -> int:
             f"{exc.strerror or exc} (set AIRLOCK_METRICS_PORT)"
         )
 
-    app = build_app(settings, pipeline=pipeline, policies=policies, metrics=metrics, topics=topics)
-    log.info(
-        "worker starting: group %s, %s -> %s, %s, %s; %d rules, policies for %s%s; "
-        "metrics on http://%s:%d/metrics",
-        settings.group_id,
-        topics.prompts,
-        topics.decisions,
-        topics.alerts,
-        topics.deadletter,
-        len(engine.rules),
-        ", ".join(policies.tenants),
-        " (monitor only)" if settings.monitor_only else "",
-        settings.metrics_host,
-        settings.metrics_port,
-    )
-    return run_faust_worker(app, level)
+    from streams.app import build_app
+    from streams.decider import InlineDecider, ProcessDecider
+
+    decider: InlineDecider | ProcessDecider
+    if settings.decider == "process":
+        decider = ProcessDecider()
+        try:
+            decider.start()
+        except (RuntimeError, OSError) as exc:
+            return _fail(str(exc))
+    else:
+        decider = InlineDecider(pipeline)
+    try:
+        app = build_app(
+            settings, decider=decider, policies=policies, metrics=metrics, topics=topics
+        )
+        log.info(
+            "worker starting: group %s, %s -> %s, %s, %s; %d rules, policies for %s%s; "
+            "deciding %s; metrics on http://%s:%d/metrics",
+            settings.group_id,
+            topics.prompts,
+            topics.decisions,
+            topics.alerts,
+            topics.deadletter,
+            len(engine.rules),
+            ", ".join(policies.tenants),
+            " (monitor only)" if settings.monitor_only else "",
+            "in a process of its own" if settings.decider == "process" else "inline",
+            settings.metrics_host,
+            settings.metrics_port,
+        )
+        return run_faust_worker(app, level)
+    finally:
+        decider.close()
 
 
 def run_faust_worker(app: Any, level: int) -> int:

@@ -145,6 +145,28 @@ class WorkerProcess:
         self.process.send_signal(signal.SIGKILL)
         self.process.wait(10)
 
+    def decider_pid(self) -> int:
+        """The pid of the worker's decider process (streams/decider.py), its only child."""
+        assert self.process is not None
+        tasks = Path(f"/proc/{self.process.pid}/task").iterdir()
+        children = [int(pid) for task in tasks for pid in (task / "children").read_text().split()]
+        assert len(children) == 1, f"expected one decider process, found {children}"
+        return children[0]
+
+
+def process_gone(pid: int, timeout: float) -> bool:
+    """Whether the process exits (or is a zombie awaiting its reaper) within `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            return True
+        if state == "Z":
+            return True
+        time.sleep(0.05)
+    return False
+
 
 def new_producer(bootstrap: str) -> Producer:
     return Producer(

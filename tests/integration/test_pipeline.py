@@ -10,7 +10,9 @@ unit tests of streams/ prove the decisions themselves.
 from __future__ import annotations
 
 import base64
+import os
 import random
+import signal
 import threading
 import time
 import uuid
@@ -36,6 +38,7 @@ from tests.integration.pipeline_support import (
     WorkerProcess,
     encoded,
     new_producer,
+    process_gone,
     produce,
     prompt_event,
 )
@@ -278,30 +281,45 @@ def committed_offsets(namespace: Namespace) -> int:
         consumer.close()
 
 
-def test_sigkill_mid_stream_loses_no_event(
-    namespace: Namespace, start_worker: Callable[..., WorkerProcess]
-) -> None:
-    rng = random.Random(7)
+def mixed_events(rng: random.Random, count: int) -> list[dict[str, Any]]:
+    """Run-unique events: one in ten carries a secret, one in ten personal data."""
     run = uuid.uuid4().hex[:8]
     events = []
-    for i in range(2000):
+    for i in range(count):
         pick = i % 10
         text = secret_text(rng) if pick == 0 else pii_text(rng) if pick == 1 else CLEAN_TEXTS[i % 5]
         events.append(prompt_event(f"{run}-{i}", text, tenant=("default", "acme")[i % 2]))
-    ids = {event["event_id"] for event in events}
+    return events
 
-    first = start_worker("first.log")
-    reader = TopicReader(namespace.bootstrap, [namespace.topics.decisions])
 
-    def paced() -> None:  # ~4 s of traffic at 500 events/s, so that the kill lands mid-stream
+def publish_paced(namespace: Namespace, events: list[dict[str, Any]]) -> threading.Thread:
+    """Publish the events in a thread, 100 every 0.2 s (500 events/s)."""
+
+    def paced() -> None:
         producer = new_producer(namespace.bootstrap)
         for start in range(0, len(events), 100):
             batch = map(encoded, events[start : start + 100])
             produce(namespace.bootstrap, namespace.topics.prompts, batch, producer)
             time.sleep(0.2)
 
-    producer = threading.Thread(target=paced, daemon=True)
-    producer.start()
+    thread = threading.Thread(target=paced, daemon=True)
+    thread.start()
+    return thread
+
+
+def every_event_decided(ids: set[str]) -> Callable[[list[Consumed]], bool]:
+    return lambda got: len({m.json()["event_id"] for m in got}) >= len(ids)
+
+
+def test_sigkill_mid_stream_loses_no_event(
+    namespace: Namespace, start_worker: Callable[..., WorkerProcess]
+) -> None:
+    events = mixed_events(random.Random(7), 2000)
+    ids = {event["event_id"] for event in events}
+    first = start_worker("first.log")
+    reader = TopicReader(namespace.bootstrap, [namespace.topics.decisions])
+
+    producer = publish_paced(namespace, events)  # ~4 s: the kill lands mid-stream
     try:
         # Kill once the worker has decided a few hundred events and committed some offsets, so
         # that the restart must both skip what was committed and replay what was not.
@@ -310,7 +328,9 @@ def test_sigkill_mid_stream_loses_no_event(
         while committed_offsets(namespace) == 0:
             assert time.monotonic() < deadline, "the worker committed no offset within 30 s"
             reader.drain(0.1)
+        decider = first.decider_pid()
         first.kill()
+        assert process_gone(decider, 10), "the decider process outlived the killed worker"
         committed_before_kill = committed_offsets(namespace)
         decided_before_kill = {m.json()["event_id"] for m in reader.settle(1.5)}
         assert len(decided_before_kill) < len(ids), "the worker finished before the kill"
@@ -320,10 +340,9 @@ def test_sigkill_mid_stream_loses_no_event(
 
         second = start_worker("second.log")
 
-        def all_decided(got: list[Consumed]) -> bool:
-            return len({m.json()["event_id"] for m in got}) >= len(ids)
-
-        got = reader.poll_until(all_decided, timeout=90, what="a decision for every event")
+        got = reader.poll_until(
+            every_event_decided(ids), timeout=90, what="a decision for every event"
+        )
         got = reader.settle(1.0)
     finally:
         reader.close()
@@ -340,6 +359,38 @@ def test_sigkill_mid_stream_loses_no_event(
         f"committed); {len(decisions)} decisions for {len(ids)} events in the end "
         f"({duplicates} duplicates from the replay)"
     )
+    assert second.stop() == 0
+
+
+def test_a_dead_decider_stops_the_worker_and_loses_no_event(
+    namespace: Namespace, start_worker: Callable[..., WorkerProcess]
+) -> None:
+    """SIGKILL the decider process mid-stream: the worker exits with status 1 without acking
+    what the decider held, and the next worker decides every event."""
+    events = mixed_events(random.Random(11), 1500)
+    ids = {event["event_id"] for event in events}
+    first = start_worker("first.log")
+    reader = TopicReader(namespace.bootstrap, [namespace.topics.decisions])
+
+    producer = publish_paced(namespace, events)  # ~3 s: the kill lands mid-stream
+    try:
+        reader.poll_until(lambda got: len(got) >= 200, timeout=60, what="200 decisions")
+        os.kill(first.decider_pid(), signal.SIGKILL)
+        assert first.process is not None
+        status = first.process.wait(30)
+        assert status == 1, f"the worker exited with {status} after its decider died"
+        assert "the decider process stopped" in first.log_text()
+        decided_before = {m.json()["event_id"] for m in reader.settle(1.0)}
+        assert len(decided_before) < len(ids), "the worker finished before the kill"
+        producer.join(60)
+        second = start_worker("second.log")
+
+        got = reader.poll_until(
+            every_event_decided(ids), timeout=90, what="a decision for every event"
+        )
+    finally:
+        reader.close()
+    assert {d["event_id"] for d in check_valid("decision", got)} == ids
     assert second.stop() == 0
 
 

@@ -20,11 +20,11 @@ from streams.app import (
     BATCH_MAX,
     InFlight,
     OrderedAcker,
-    PipelineFailure,
     WorkerCounts,
     record_outcome,
     run_acked,
 )
+from streams.decider import PipelineFailure, decide_batch
 from streams.metrics import Metrics
 from streams.pipeline import DEADLETTER_REASONS, Pipeline
 
@@ -334,14 +334,19 @@ async def wait_until(condition: Callable[[], bool]) -> None:
 def test_record_outcome_counts_decisions_findings_and_dead_letters(pipeline: Pipeline) -> None:
     metrics = Metrics(DEADLETTER_REASONS)
     counts = WorkerCounts()
-    clean = pipeline.process(encode(make_event("a haiku")), topic="t", partition=0, offset=0)
-    secret = pipeline.process(
-        encode(make_event("key AKIAQ5MZ3W7XK2NBR4TY", tenant_id="acme", event_id="e2")),
-        topic="t",
-        partition=0,
-        offset=1,
+    clean, secret, broken = decide_batch(
+        pipeline,
+        [
+            (encode(make_event("a haiku")), "t", 0, 0),
+            (
+                encode(make_event("key AKIAQ5MZ3W7XK2NBR4TY", tenant_id="acme", event_id="e2")),
+                "t",
+                0,
+                1,
+            ),
+            (b"{", "t", 0, 2),
+        ],
     )
-    broken = pipeline.process(b"{", topic="t", partition=0, offset=2)
     for outcome in (clean, clean, secret, broken):
         record_outcome(outcome, metrics, counts, now=1_760_000_000.5)
     text = metrics.text()

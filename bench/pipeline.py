@@ -1,14 +1,16 @@
 """End-to-end pipeline benchmark on the real local broker, Airlock beside a pass-through agent.
 
 For each of two workers, run as subprocesses exactly as deployed:
-* `airlock worker` (streams/app.py: scan, policy, decision, alert), and
+* `airlock worker` (streams/app.py and its decider process, streams/decider.py: scan, policy,
+  decision, alert), and
 * bench/passthrough_app.py (the same Faust app, topics, settings and at-least-once acking, but
   the agent only decodes the event and emits an `allow` decision),
 two measurements on run-unique topics, with ~1 KiB realistic prompts from bench/corpus.py
 (mostly clean prose and code, 12% with secrets or personal data):
 (a) sustained throughput: N events published beforehand, then the worker started; events/s
-    from the first decision consumed to the last; the two workers take turns for --rounds
-    rounds and each keeps its best (the machine's speed drifts over minutes);
+    from the first decision consumed to the last, and the CPU time per event of the worker's
+    processes (Airlock's decider included); the two workers take turns for --rounds rounds
+    and each keeps its best (the machine's speed drifts over minutes);
 (b) latency at a fixed offered rate (1,000 events/s for 15 s): publish paced, consume the
     decisions, publish -> decision consumed p50/p99 (the first second is warm-up, not counted);
     the workers take turns for --latency-rounds rounds and each keeps its lowest-p99 round,
@@ -67,7 +69,7 @@ class Result:
     variant: str
     events: int
     throughput: float  # events/s
-    cpu_us: float  # worker CPU time per event in the throughput run
+    cpu_us: float  # CPU time per event of the worker and its children, throughput run
     offered_rate: float
     latency_events: int
     p50_ms: float

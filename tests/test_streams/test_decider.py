@@ -156,3 +156,26 @@ def test_a_decider_that_cannot_start_says_so() -> None:
     decider = ProcessDecider([sys.executable, "-c", "import sys; sys.exit(3)"])
     with pytest.raises(RuntimeError, match="exited with status 3"):
         decider.start(timeout=30)
+
+
+def test_frames_larger_than_any_pipe_buffer_pass_both_ways(
+    decider_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Twenty events of 300 KB over a 64 KiB limit: 6 MB in, 8 MB of dead letters out (each
+    carries its payload), in one frame each way."""
+    for name, value in {**decider_env, "AIRLOCK_MAX_EVENT_BYTES": "65536"}.items():
+        monkeypatch.setenv(name, value)
+    big = encode(make_event("word " * 60_000))
+    decider = ProcessDecider()
+    decider.start()
+    try:
+
+        async def send_big() -> list[Decided]:
+            return await (await decider.submit([(big, TOPIC, 0, i) for i in range(20)]))
+
+        decided = asyncio.run(send_big())
+    finally:
+        decider.close()
+    assert [d.deadletter_reason for d in decided] == ["too_large"] * 20
+    letter = orjson.loads(decided[19].deadletter or b"")
+    assert letter["source"]["offset"] == 19 and letter["payload_bytes"] == len(big)

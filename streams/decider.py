@@ -89,9 +89,32 @@ class Decided:
 def decide(
     pipeline: Pipeline, value: bytes | None, topic: str, partition: int, offset: int
 ) -> tuple[Any, ...]:
-    """Decide one message; the fields of its `Decided`, as a tuple that marshal can carry."""
+    """Decide one message; the fields of its `Decided`, as a tuple that marshal can carry.
+
+    An exception out of the pipeline, or out of serializing its outputs, is logged by type and
+    place only (its text may quote the payload) and comes back as the event's `failure`.
+    """
     try:
         outcome = pipeline.process(value, topic=topic, partition=partition, offset=offset)
+        decision = outcome.decision
+        letter = outcome.deadletter
+        event_time = decision.get("event_time") if decision is not None else None
+        return (
+            outcome.event_id,
+            outcome.tenant_id,
+            outcome.app,
+            decision["action"] if decision is not None else None,
+            event_time / 1000.0 if isinstance(event_time, int | float) else None,
+            orjson.dumps(decision) if decision is not None else None,
+            orjson.dumps(outcome.alert) if outcome.alert is not None else None,
+            orjson.dumps(letter) if letter is not None else None,
+            str(letter["reason"]) if letter is not None else None,
+            str(letter["detail"]) if letter is not None else None,
+            tuple((f.detector, f.category) for f in outcome.findings),
+            outcome.scanned_bytes,
+            outcome.scan_seconds,
+            None,
+        )
     except Exception as exc:
         frames = "; ".join(
             f"{f.filename}:{f.lineno} in {f.name}" for f in traceback.extract_tb(exc.__traceback__)
@@ -104,41 +127,8 @@ def decide(
             offset,
             frames,
         )
-        return (
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            (),
-            0,
-            0.0,
-            type(exc).__name__,
-        )
-    decision = outcome.decision
-    letter = outcome.deadletter
-    event_time = decision.get("event_time") if decision is not None else None
-    return (
-        outcome.event_id,
-        outcome.tenant_id,
-        outcome.app,
-        decision["action"] if decision is not None else None,
-        event_time / 1000.0 if isinstance(event_time, int | float) else None,
-        orjson.dumps(decision) if decision is not None else None,
-        orjson.dumps(outcome.alert) if outcome.alert is not None else None,
-        orjson.dumps(letter) if letter is not None else None,
-        str(letter["reason"]) if letter is not None else None,
-        str(letter["detail"]) if letter is not None else None,
-        tuple((f.detector, f.category) for f in outcome.findings),
-        outcome.scanned_bytes,
-        outcome.scan_seconds,
-        None,
-    )
+        failed: tuple[Any, ...] = (None,) * 10 + ((), 0, 0.0, type(exc).__name__)
+        return failed
 
 
 def decide_batch(pipeline: Pipeline, requests: Sequence[Request]) -> list[Decided]:
@@ -241,6 +231,9 @@ class ProcessDecider:
                 self._room.release()
         except (asyncio.IncompleteReadError, ConnectionError, OSError):
             self._fail(_stopped(self.process.poll() if self.process is not None else None))
+        except Exception as exc:  # a frame this side cannot read: stop rather than hang
+            log.error("the decider's answer could not be read (%s)", type(exc).__name__)
+            self._fail(f"the decider's answer could not be read ({type(exc).__name__})")
 
     def check(self) -> None:
         """Raise PipelineFailure once the decider has stopped, even while no batch is out."""

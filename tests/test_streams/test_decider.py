@@ -179,3 +179,21 @@ def test_frames_larger_than_any_pipe_buffer_pass_both_ways(
     assert [d.deadletter_reason for d in decided] == ["too_large"] * 20
     letter = orjson.loads(decided[19].deadletter or b"")
     assert letter["source"]["offset"] == 19 and letter["payload_bytes"] == len(big)
+
+
+def test_an_answer_that_cannot_be_read_is_a_failure_not_a_hang() -> None:
+    garbled = (
+        "import os, sys; os.write(1, b'R'); sys.stdin.buffer.read(4); "
+        "os.write(1, (5).to_bytes(4, 'big') + b'junk!'); sys.stdin.buffer.read()"
+    )
+    decider = ProcessDecider([sys.executable, "-c", garbled])
+    decider.start(timeout=30)
+
+    async def submit() -> None:
+        await asyncio.wait_for(await decider.submit([(b"{}", TOPIC, 0, 0)]), 10)
+
+    try:
+        with pytest.raises(PipelineFailure, match="answer could not be read"):
+            asyncio.run(submit())
+    finally:
+        decider.close()

@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import gc
 import logging
 import marshal
 import os
@@ -327,6 +328,10 @@ def main() -> int:
     policies = PolicyStore(settings.policy_dir, monitor_only=settings.monitor_only)
     pipeline = Pipeline(settings.engine(), policies, settings.max_event_bytes)
     log.info("decider ready: %d rules", len(pipeline.engine.rules))
+    # As in the worker (streams/worker.py): what is loaded lives as long as the process, so a
+    # full collection need only look at what deciding allocates.
+    gc.collect()
+    gc.freeze()
     with contextlib.suppress(BrokenPipeError):  # the worker is gone
         serve(
             pipeline,

@@ -84,11 +84,11 @@ BROKER_COMMIT_INTERVAL_S = 1.0  # bounds the replay after a crash to about a sec
 BROKER_COMMIT_EVERY = 5000  # ... or this many acked events, whichever comes first
 MAX_POLL_RECORDS = 1000
 ACK_QUEUE_MAXSIZE = 8192  # events awaiting delivery of their outputs; back-pressure beyond
-# Events decided back to back, at most (see run_acked). The first events of a batch pay for
-# the caches Faust's work evicted (about 300 µs for the first, 150 µs for the second, against
-# 70-90 µs late in a batch), so a longer batch costs less per event: 128 decided 25-30% more
-# events per second than 32 for both workers of bench/pipeline.py, and still holds the event
-# loop for only about 10 ms.
+# Events handed over together, at most (see run_acked). Decided in the event loop, the first
+# events of a batch paid for the caches Faust's work evicted (about 300 µs for the first, 150 µs
+# for the second, against 70-90 µs late in a batch), and 128 decided 25-30% more events per
+# second than 32 for both workers of bench/pipeline.py; with the decider process, a batch is
+# also one round trip over its pipe.
 BATCH_MAX = 128
 # A batch also closes when no event came for BATCH_GAP_S (a backlog hands one over every
 # ~0.1 ms; a steady 1,000 events/s, one every millisecond or more), and at the latest
@@ -288,7 +288,8 @@ async def run_acked(
     per-event work in between; deciding each at once let that work evict the Hyperscan
     database and the rules from the CPU caches, and a scan in the worker cost about twice what
     it costs in `bench.process`. So while the consumer is behind, events are gathered and
-    decided back to back, up to BATCH_MAX at a time. A batch closes when the partition of its
+    handed to `handle` together (to the decider process, one round trip), up to BATCH_MAX at a
+    time. A batch closes when the partition of its
     last event has nothing more to fetch (the worker is keeping up: a lone event is decided at
     once), when it is full, when flow control is suspended (a rebalance has begun), when no
     event came for BATCH_GAP_S, and at the latest BATCH_WAIT_S after its first event: no event

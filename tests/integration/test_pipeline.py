@@ -120,8 +120,9 @@ def by_label(samples: dict[Any, float], name: str, label: str) -> Counter[str]:
     return +totals
 
 
+@pytest.mark.parametrize("decider", ["process", "inline"])
 def test_every_kind_of_event_gets_exactly_its_outputs(
-    namespace: Namespace, start_worker: Callable[..., WorkerProcess]
+    namespace: Namespace, start_worker: Callable[..., WorkerProcess], decider: str
 ) -> None:
     rng = random.Random(3)
     run = uuid.uuid4().hex[:8]
@@ -199,7 +200,9 @@ def test_every_kind_of_event_gets_exactly_its_outputs(
     produce(namespace.bootstrap, namespace.topics.prompts, messages)
     sent_payloads = Counter(raw for _, raw in malformed)
 
-    worker = start_worker(AIRLOCK_MAX_EVENT_BYTES=str(MAX_EVENT_BYTES))
+    worker = start_worker(AIRLOCK_MAX_EVENT_BYTES=str(MAX_EVENT_BYTES), AIRLOCK_DECIDER=decider)
+    where = "inline" if decider == "inline" else "in a process of its own"
+    assert f"deciding {where}" in worker.log_text()
     reader = TopicReader(namespace.bootstrap, namespace.topics.all()[1:])
     try:
 

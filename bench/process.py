@@ -50,7 +50,7 @@ WARMUP_EVENTS = 300
 TENANTS = ("default", "acme", "globex")
 AI_APPS = ("chatgpt", "claude", "gemini", "copilot", "mistral", "perplexity")
 PROMPTS_TOPIC = "airlock.prompts"
-SCAN_SECONDS = Decided.__match_args__.index("scan_seconds")  # its place in a decide() tuple
+SCAN_SECONDS = Decided._fields.index("scan_seconds")  # its place in a decide() tuple
 
 
 @dataclass(frozen=True, slots=True)

@@ -432,7 +432,7 @@ class _Delivered:
     def __await__(self) -> Generator[Any, None, None]:
         published = yield from self.batch.__await__()
         for delivery in published[self.index][1]:
-            yield from asyncio.ensure_future(delivery).__await__()
+            yield from delivery.__await__()
 
 
 def _record_delivered(

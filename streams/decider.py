@@ -7,8 +7,9 @@ event's, and Faust's work between two batches evicted the 5.6 MB Hyperscan datab
 CPU caches, so a scan cost about twice what it costs in a tight loop (bench/cache.py). In a
 process of its own, deciding takes the second core: its caches stay warm, and the event loop
 only sends the raw values and publishes the serialized outputs that come back. In
-bench/pipeline.py this took Airlock from 57% to about 80% of the pass-through's throughput (the
-CPU spent per event is a little higher, and `bench.pipeline` prints it). A one-core deployment
+bench/pipeline.py this took Airlock from 57% to 74-80% of the pass-through's throughput, and
+30-70% above the same code deciding inline, for about the same CPU per event (which
+`bench.pipeline` prints). A one-core deployment
 sets `decider: inline` and decides in the loop, through the same functions.
 
 The wire, both ways: frames of a 4-byte big-endian length and a `marshal` payload (the fastest
@@ -40,8 +41,7 @@ import sys
 import time
 import traceback
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple
 
 import orjson
 
@@ -67,9 +67,12 @@ class PipelineFailure(RuntimeError):
     """
 
 
-@dataclass(slots=True)
-class Decided:
-    """What the worker publishes and counts for one consumed message, outputs serialized."""
+class Decided(NamedTuple):
+    """What the worker publishes and counts for one consumed message, outputs serialized.
+
+    A tuple, made from the fields `decide` sends in one step (`_new_decided`): the worker
+    builds one per event.
+    """
 
     event_id: str | None
     tenant_id: str | None
@@ -84,7 +87,10 @@ class Decided:
     findings: tuple[tuple[str, str], ...]  # (detector, category) of each finding
     scanned_bytes: int
     scan_seconds: float
-    failure: str | None = None  # the exception's type, when Pipeline.process raised
+    failure: str | None  # the exception's type, when Pipeline.process raised
+
+
+_new_decided = tuple.__new__
 
 
 def decide(
@@ -134,7 +140,7 @@ def decide(
 
 def decide_batch(pipeline: Pipeline, requests: Sequence[Request]) -> list[Decided]:
     """Decide a batch in this process: what `InlineDecider` runs."""
-    return [Decided(*decide(pipeline, *request)) for request in requests]
+    return [_new_decided(Decided, decide(pipeline, *request)) for request in requests]
 
 
 class InlineDecider:
@@ -227,7 +233,7 @@ class ProcessDecider:
                 answers = marshal.loads(await reader.readexactly(size))
                 future = self._waiting.popleft()
                 if not future.done():
-                    future.set_result([Decided(*answer) for answer in answers])
+                    future.set_result([_new_decided(Decided, answer) for answer in answers])
                 assert self._room is not None
                 self._room.release()
         except (asyncio.IncompleteReadError, ConnectionError, OSError):
@@ -262,11 +268,9 @@ class ProcessDecider:
         if self._reading is not None:
             self._reading.cancel()
         for pipe in (process.stdin, process.stdout):
-            try:
-                if pipe is not None:
+            if pipe is not None:
+                with contextlib.suppress(OSError):
                     pipe.close()
-            except OSError:
-                pass
         try:
             process.wait(STOP_TIMEOUT_S)
         except subprocess.TimeoutExpired:

@@ -90,6 +90,8 @@ def run_worker(args: argparse.Namespace) -> int:
         engine = settings.engine()
     except (RuleError, ValueError, OSError) as exc:
         return _fail(f"cannot load the detection rules: {exc}")
+    # With the decider in a process of its own, this pipeline only checks the rules and the
+    # policies, so that a bad file stops the worker here with exit status 2.
     try:
         policies = PolicyStore(settings.policy_dir, monitor_only=settings.monitor_only)
         pipeline = Pipeline(engine, policies, settings.max_event_bytes)

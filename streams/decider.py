@@ -30,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import fcntl
 import gc
 import logging
 import marshal
@@ -54,6 +55,10 @@ MAX_BATCHES_IN_FLIGHT = 2
 READY = b"R"  # the decider's first byte: rules compiled, policies loaded
 READY_TIMEOUT_S = 300.0  # a first start compiles the catalogue (about a minute on 2 cores)
 STOP_TIMEOUT_S = 10.0
+# A batch of 128 prompt events is about 170 KB: in a pipe of Linux's default 64 KiB it takes
+# several writes, each a turn of the worker's event loop. A pipe this large (Linux's default
+# ceiling, /proc/sys/fs/pipe-max-size) holds two batches, each written at once.
+PIPE_BYTES = 1 << 20
 
 Request = tuple[bytes | None, str, int, int]  # value, topic, partition, offset
 
@@ -184,7 +189,9 @@ class ProcessDecider:
             self.command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0
         )
         self.process = process
-        assert process.stdout is not None
+        assert process.stdin is not None and process.stdout is not None
+        for pipe in (process.stdin, process.stdout):
+            _enlarge(pipe.fileno())
         ready, _, _ = select.select([process.stdout], [], [], timeout)
         first = os.read(process.stdout.fileno(), 1) if ready else b""
         if first != READY:
@@ -276,6 +283,12 @@ class ProcessDecider:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def _enlarge(descriptor: int) -> None:
+    """Give a pipe PIPE_BYTES of buffer where the system allows it; else keep its default."""
+    with contextlib.suppress(OSError, AttributeError):  # F_SETPIPE_SZ is Linux's only
+        fcntl.fcntl(descriptor, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
 
 
 def _stopped(status: int | None) -> str:

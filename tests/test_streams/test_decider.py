@@ -4,6 +4,7 @@ the real child process: decisions in order, no raw value on the wire, a death th
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import io
 import logging
 import marshal
@@ -18,7 +19,9 @@ import pytest
 
 import schemas
 from airlock.config import Settings
+from streams.app import BATCH_MAX
 from streams.decider import (
+    PIPE_BYTES,
     READY,
     Decided,
     InlineDecider,
@@ -179,6 +182,22 @@ def test_frames_larger_than_any_pipe_buffer_pass_both_ways(
     assert [d.deadletter_reason for d in decided] == ["too_large"] * 20
     letter = orjson.loads(decided[19].deadletter or b"")
     assert letter["source"]["offset"] == 19 and letter["payload_bytes"] == len(big)
+
+
+@pytest.mark.skipif(not hasattr(fcntl, "F_GETPIPE_SZ"), reason="pipe sizes are Linux's")
+def test_a_whole_batch_fits_in_the_pipes_to_and_from_the_decider() -> None:
+    """A batch of BATCH_MAX 1 KiB prompt events goes over in one write, not one per 64 KiB."""
+    idle = "import os, sys; os.write(1, b'R'); sys.stdin.buffer.read()"
+    decider = ProcessDecider([sys.executable, "-c", idle])
+    decider.start(timeout=30)
+    try:
+        assert decider.process is not None
+        for pipe in (decider.process.stdin, decider.process.stdout):
+            assert pipe is not None
+            assert fcntl.fcntl(pipe.fileno(), fcntl.F_GETPIPE_SZ) >= PIPE_BYTES
+        assert PIPE_BYTES >= 2 * BATCH_MAX * 1400  # two batches of 1 KiB prompt events
+    finally:
+        decider.close()
 
 
 def test_an_answer_that_cannot_be_read_is_a_failure_not_a_hang() -> None:

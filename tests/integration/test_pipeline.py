@@ -310,19 +310,44 @@ def publish_paced(namespace: Namespace, events: list[dict[str, Any]]) -> threadi
     return thread
 
 
+def start_stream(
+    namespace: Namespace, start_worker: Callable[..., WorkerProcess], seed: int, count: int
+) -> tuple[set[str], WorkerProcess, TopicReader, threading.Thread]:
+    """A first worker, a reader of the decisions, and `count` mixed events being published at
+    500 a second: their ids, the worker, the reader and the publishing thread."""
+    events = mixed_events(random.Random(seed), count)
+    first = start_worker("first.log")
+    reader = TopicReader(namespace.bootstrap, [namespace.topics.decisions])
+    return {event["event_id"] for event in events}, first, reader, publish_paced(namespace, events)
+
+
 def every_event_decided(ids: set[str]) -> Callable[[list[Consumed]], bool]:
     return lambda got: len({m.json()["event_id"] for m in got}) >= len(ids)
+
+
+def every_decision(reader: TopicReader, ids: set[str], timeout: float) -> list[Consumed]:
+    """Every decision read once each event has one, and a second later (late duplicates)."""
+    reader.poll_until(every_event_decided(ids), timeout=timeout, what="a decision for every event")
+    return reader.settle(1.0)
+
+
+def each_event_decided_once_over(got: list[Consumed], ids: set[str]) -> list[dict[str, Any]]:
+    """The decisions, checked: schema-valid, one for each event and no other, and an event
+    decided more than once (replayed at least once) got the same action every time."""
+    decisions = check_valid("decision", got)
+    assert {d["event_id"] for d in decisions} == ids
+    actions: dict[str, set[str]] = {}
+    for decision in decisions:
+        actions.setdefault(decision["event_id"], set()).add(decision["action"])
+    assert all(len(seen) == 1 for seen in actions.values()), "a duplicate changed its action"
+    return decisions
 
 
 def test_sigkill_mid_stream_loses_no_event(
     namespace: Namespace, start_worker: Callable[..., WorkerProcess]
 ) -> None:
-    events = mixed_events(random.Random(7), 2000)
-    ids = {event["event_id"] for event in events}
-    first = start_worker("first.log")
-    reader = TopicReader(namespace.bootstrap, [namespace.topics.decisions])
-
-    producer = publish_paced(namespace, events)  # ~4 s: the kill lands mid-stream
+    # ~4 s: the kill lands mid-stream
+    ids, first, reader, producer = start_stream(namespace, start_worker, 7, 2000)
     try:
         # Kill once the worker has decided a few hundred events and committed some offsets, so
         # that the restart must both skip what was committed and replay what was not.
@@ -343,19 +368,11 @@ def test_sigkill_mid_stream_loses_no_event(
 
         second = start_worker("second.log")
 
-        got = reader.poll_until(
-            every_event_decided(ids), timeout=90, what="a decision for every event"
-        )
-        got = reader.settle(1.0)
+        got = every_decision(reader, ids, timeout=90)
     finally:
         reader.close()
 
-    decisions = check_valid("decision", got)
-    assert {d["event_id"] for d in decisions} == ids
-    actions: dict[str, set[str]] = {}
-    for decision in decisions:
-        actions.setdefault(decision["event_id"], set()).add(decision["action"])
-    assert all(len(seen) == 1 for seen in actions.values()), "a duplicate changed its action"
+    decisions = each_event_decided_once_over(got, ids)
     duplicates = len(decisions) - len(ids)
     print(
         f"\nSIGKILL after {len(decided_before_kill)} decisions ({committed_before_kill} offsets "
@@ -365,17 +382,37 @@ def test_sigkill_mid_stream_loses_no_event(
     assert second.stop() == 0
 
 
+def test_workers_joining_and_leaving_mid_stream_lose_no_event(
+    namespace: Namespace, start_worker: Callable[..., WorkerProcess]
+) -> None:
+    """Scaling out and back in mid-stream: a second worker joins the group (a rebalance moves
+    partitions to it), then the first leaves (a second rebalance); every event is decided, and
+    an event decided twice across a move gets the same action both times."""
+    # ~8 s: both rebalances land mid-stream
+    ids, first, reader, producer = start_stream(namespace, start_worker, 13, 4000)
+    try:
+        reader.poll_until(lambda got: len(got) >= 400, timeout=60, what="400 decisions")
+        second = start_worker("second.log")  # ready once the group gave it partitions
+        reader.poll_until(lambda got: len(got) >= 2400, timeout=90, what="2,400 decisions")
+        assert first.stop() == 0
+        assert producer.is_alive(), "the stream ended before the first worker left"
+        producer.join(60)
+        got = every_decision(reader, ids, timeout=120)
+    finally:
+        reader.close()
+
+    decisions = each_event_decided_once_over(got, ids)
+    print(f"\n{len(decisions)} decisions for {len(ids)} events across two rebalances")
+    assert second.stop() == 0
+
+
 def test_a_dead_decider_stops_the_worker_and_loses_no_event(
     namespace: Namespace, start_worker: Callable[..., WorkerProcess]
 ) -> None:
     """SIGKILL the decider process mid-stream: the worker exits with status 1 without acking
     what the decider held, and the next worker decides every event."""
-    events = mixed_events(random.Random(11), 1500)
-    ids = {event["event_id"] for event in events}
-    first = start_worker("first.log")
-    reader = TopicReader(namespace.bootstrap, [namespace.topics.decisions])
-
-    producer = publish_paced(namespace, events)  # ~3 s: the kill lands mid-stream
+    # ~3 s: the kill lands mid-stream
+    ids, first, reader, producer = start_stream(namespace, start_worker, 11, 1500)
     try:
         reader.poll_until(lambda got: len(got) >= 200, timeout=60, what="200 decisions")
         os.kill(first.decider_pid(), signal.SIGKILL)
@@ -388,9 +425,7 @@ def test_a_dead_decider_stops_the_worker_and_loses_no_event(
         producer.join(60)
         second = start_worker("second.log")
 
-        got = reader.poll_until(
-            every_event_decided(ids), timeout=90, what="a decision for every event"
-        )
+        got = every_decision(reader, ids, timeout=90)
     finally:
         reader.close()
     assert {d["event_id"] for d in check_valid("decision", got)} == ids

@@ -37,6 +37,9 @@ delivered to Kafka. How, in Faust's terms:
   that wait (a stop during a rebalance) leaves one behind, and its partition's new owner
   processes it again from the committed offset. Faust's own `on_partitions_revoked` signal is
   no place to drop them: it is sent after that wait, when nothing of the old generation is left.
+* Nor does Faust's own ack of a message its stream skipped during a rebalance count: the
+  worker's consumer refuses acks of messages never handed to an agent (`_Consumer.ack`), so
+  the commit never passes them and the partition's owner fetches them again.
 
 Nothing here logs prompt text or payloads: only event ids, offsets, reasons and counts.
 """
@@ -56,7 +59,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import faust
 from faust.transport.drivers import aiokafka as faust_aiokafka
-from faust.types import TP, EventT, StreamT
+from faust.types import TP, EventT, Message, StreamT
 from mode import CrashingSupervisor
 
 from streams.decider import Decided, InlineDecider, PipelineFailure, ProcessDecider, Request
@@ -145,6 +148,22 @@ class _ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
 class _Consumer(faust_aiokafka.Consumer):
     def _new_consumer_thread(self) -> faust_aiokafka.AIOKafkaConsumerThread:
         return _ConsumerThread(self, loop=self.loop, beacon=self.beacon)
+
+    def ack(self, message: Message) -> bool:
+        """Faust's ack, for messages handed to an agent only.
+
+        A stream skips a message it takes while a rebalance is under way (flow control
+        suspended) or that was fetched in an older consumer-group generation, and acks it so
+        that it does not count as pending. That ack would let the commit pass a message no
+        agent has seen: on a partition that moves, its new owner starts after it; on one that
+        stays, Faust seeks back and fetches it again, but the commit may already have passed it
+        before its decision is out. Such a message was never tracked (a stream tracks each
+        message it hands over), and it was never pending either, so refusing its ack costs
+        nothing: the partition's owner fetches it again from the committed offset.
+        """
+        if not message.tracked:
+            return False
+        return bool(super().ack(message))
 
 
 class _Transport(faust_aiokafka.Transport):

@@ -410,3 +410,34 @@ def test_the_worker_consumer_waits_for_fuller_fetches() -> None:
         assert "fetch_max_wait_ms=self._fetch_max_wait_ms" in start_source
     finally:
         asyncio.run(kafka_consumer._client.close())
+
+
+def test_the_worker_consumer_refuses_faust_s_ack_of_a_message_no_agent_was_handed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A stream that skips a message during a rebalance acks it; were that ack recorded, the
+    commit could pass an event that no agent decided. Acks of handed-over (tracked) messages
+    are recorded as Faust records them."""
+    from faust.types import TP
+    from faust.types.tuples import ConsumerMessage
+
+    from airlock.config import Settings
+
+    def message(offset: int) -> ConsumerMessage:
+        return ConsumerMessage("airlock.prompts", 0, offset, 0.0, 0, {}, b"k", b"v", None)
+
+    async def ack_both() -> tuple[bool, bool, list[int]]:
+        app = streams.app.faust_app(Settings(kafka_bootstrap="127.0.0.1:1"))
+        monkeypatch.setattr(app.topics, "acks_enabled_for", lambda topic: True)
+        consumer = app.consumer
+        assert isinstance(consumer, streams.app._Consumer)
+        skipped, handed = message(7), message(8)
+        handed.tracked = True  # what a stream does before it yields a message to its agent
+        return (
+            skipped.ack(consumer),
+            handed.ack(consumer),
+            list(consumer._acked[TP("airlock.prompts", 0)]),
+        )
+
+    skipped_recorded, handed_recorded, acked = asyncio.run(ack_both())
+    assert (skipped_recorded, handed_recorded, acked) == (False, True, [8])

@@ -493,8 +493,8 @@ def build_app(
         for event, outcome in zip(events, outcomes, strict=True):
             message = event.message
             deliveries: list[Awaitable[Any]] = []
+            key = str(outcome.event_id).encode("utf-8")  # of the decision and the alert
             if outcome.decision is not None:
-                key = str(outcome.event_id).encode("utf-8")
                 deliveries.append(await send(app, topics.decisions, key, outcome.decision))
                 if log.isEnabledFor(logging.DEBUG):
                     log.debug(
@@ -504,11 +504,10 @@ def build_app(
                         outcome.action,
                     )
             if outcome.alert is not None:
-                key = str(outcome.event_id).encode("utf-8")
                 deliveries.append(await send(app, topics.alerts, key, outcome.alert))
             if outcome.deadletter is not None:
-                key = f"{message.topic}:{message.partition}:{message.offset}".encode()
-                deliveries.append(await send(app, topics.deadletter, key, outcome.deadletter))
+                source = f"{message.topic}:{message.partition}:{message.offset}".encode()
+                deliveries.append(await send(app, topics.deadletter, source, outcome.deadletter))
                 log.warning(
                     "dead letter %s:%s:%s reason=%s event_id=%s: %s",
                     message.topic,

@@ -336,14 +336,15 @@ def main() -> int:
     answers = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
     from airlock.config import Settings
-    from streams.pipeline import Pipeline
-    from streams.policy import PolicyStore
-    from streams.worker import configure_logging
+    from streams.worker import StartError, configure_logging, fail, load_pipeline, load_policies
 
     settings = Settings()
     configure_logging(settings.log_level)
-    policies = PolicyStore(settings.policy_dir, monitor_only=settings.monitor_only)
-    pipeline = Pipeline(settings.engine(), policies, settings.max_event_bytes)
+    try:
+        policies = load_policies(settings)
+        pipeline = load_pipeline(settings, policies)
+    except StartError as exc:
+        return fail(str(exc))  # the worker then stops with the same status
     log.info("decider ready: %d rules", len(pipeline.engine.rules))
     # As in the worker (streams/worker.py): what is loaded lives as long as the process, so a
     # full collection need only look at what deciding allocates.

@@ -1,8 +1,9 @@
 """`airlock worker`: run the Faust app that decides prompt events, configured from AIRLOCK_*.
 
 Startup fails fast, with one line naming what is wrong, on a bad configuration, rule or policy
-file (exit 2); then the topics are created if missing, /metrics is served, and the Faust worker
-runs until SIGTERM or SIGINT, when it stops consuming, commits what is delivered and exits.
+file (exit 2); the topics are created if missing, /metrics is served, the decider loads the
+rules (streams/decider.py), and the Faust worker runs until SIGTERM or SIGINT, when it stops
+consuming, commits what is delivered and exits.
 """
 
 from __future__ import annotations
@@ -13,9 +14,14 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
+
+if TYPE_CHECKING:
+    from airlock.config import Settings
+    from streams.pipeline import Pipeline
+    from streams.policy import PolicyStore
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
 
@@ -56,15 +62,42 @@ def configure_logging(level_name: str) -> int:
     return level
 
 
-def _fail(message: str) -> int:
+def fail(message: str) -> int:
+    """Say why the worker cannot start, on one line; the exit status for it."""
     print(f"airlock worker: {message}", file=sys.stderr)
     return EXIT_CONFIG
+
+
+class StartError(Exception):
+    """A rule or policy file the worker cannot start with; the message names it."""
+
+
+def load_policies(settings: Settings) -> PolicyStore:
+    """The tenants' policies; StartError on a malformed file."""
+    from streams.policy import PolicyError, PolicyStore
+
+    try:
+        return PolicyStore(settings.policy_dir, monitor_only=settings.monitor_only)
+    except PolicyError as exc:
+        raise StartError(f"bad policy: {exc}") from None
+
+
+def load_pipeline(settings: Settings, policies: PolicyStore) -> Pipeline:
+    """The detection rules compiled into a pipeline deciding by `policies`; StartError on a
+    rule the catalogue or Hyperscan rejects."""
+    from detectors.rules import RuleError
+    from streams.pipeline import Pipeline
+
+    try:
+        engine = settings.engine()
+    except (RuleError, ValueError, OSError) as exc:
+        raise StartError(f"cannot load the detection rules: {exc}") from None
+    return Pipeline(engine, policies, settings.max_event_bytes)
 
 
 def run_worker(args: argparse.Namespace) -> int:
     # Heavy imports here, so that `airlock --help` stays fast.
     from airlock.config import Settings, describe_errors
-    from detectors.rules import RuleError
     from streams.topics import TopicError, Topics, create_topics
 
     if args.config is not None:
@@ -73,36 +106,34 @@ def run_worker(args: argparse.Namespace) -> int:
         settings = Settings()
         level = configure_logging(settings.log_level)
     except ValidationError as exc:
-        return _fail(f"bad configuration: {describe_errors(exc)}")
+        return fail(f"bad configuration: {describe_errors(exc)}")
     except (ValueError, OSError) as exc:
-        return _fail(f"bad configuration: {exc}")
+        return fail(f"bad configuration: {exc}")
 
     from streams.metrics import Metrics
-    from streams.pipeline import DEADLETTER_REASONS, Pipeline
-    from streams.policy import PolicyError, PolicyStore
+    from streams.pipeline import DEADLETTER_REASONS
 
     if settings.hash_key is None:
         log.warning(
             "AIRLOCK_HASH_KEY is not set: value hashes use a random per-process key and do "
             "not correlate across workers or restarts"
         )
+    # The rules are loaded where events are decided: here when inline, else in the decider
+    # process, which stops the worker with the same message and exit status. The policies are
+    # loaded here in both cases: the worker reports their reload errors.
+    pipeline: Pipeline | None = None
     try:
-        engine = settings.engine()
-    except (RuleError, ValueError, OSError) as exc:
-        return _fail(f"cannot load the detection rules: {exc}")
-    # With the decider in a process of its own, this pipeline only checks the rules and the
-    # policies, so that a bad file stops the worker here with exit status 2.
-    try:
-        policies = PolicyStore(settings.policy_dir, monitor_only=settings.monitor_only)
-        pipeline = Pipeline(engine, policies, settings.max_event_bytes)
-    except PolicyError as exc:
-        return _fail(f"bad policy: {exc}")
+        policies = load_policies(settings)
+        if settings.decider == "inline":
+            pipeline = load_pipeline(settings, policies)
+    except StartError as exc:
+        return fail(str(exc))
 
     topics = Topics.from_prefix(settings.topic_prefix)
     try:
         created = create_topics(settings, topics)
     except TopicError as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
     if created:
         log.info("created topics %s", ", ".join(created))
 
@@ -110,7 +141,7 @@ def run_worker(args: argparse.Namespace) -> int:
     try:
         metrics.serve(settings.metrics_host, settings.metrics_port)
     except OSError as exc:
-        return _fail(
+        return fail(
             f"cannot serve metrics on {settings.metrics_host}:{settings.metrics_port}: "
             f"{exc.strerror or exc} (set AIRLOCK_METRICS_PORT)"
         )
@@ -119,30 +150,31 @@ def run_worker(args: argparse.Namespace) -> int:
     from streams.decider import InlineDecider, ProcessDecider
 
     decider: InlineDecider | ProcessDecider
-    if settings.decider == "process":
+    if pipeline is None:
         decider = ProcessDecider()
         try:
             decider.start()
         except (RuntimeError, OSError) as exc:
-            return _fail(str(exc))
+            return fail(str(exc))
+        deciding = "in a process of its own"
     else:
         decider = InlineDecider(pipeline)
+        deciding = f"inline, {len(pipeline.engine.rules)} rules"
     try:
         app = build_app(
             settings, decider=decider, policies=policies, metrics=metrics, topics=topics
         )
         log.info(
-            "worker starting: group %s, %s -> %s, %s, %s; %d rules, policies for %s%s; "
+            "worker starting: group %s, %s -> %s, %s, %s; policies for %s%s; "
             "deciding %s; metrics on http://%s:%d/metrics",
             settings.group_id,
             topics.prompts,
             topics.decisions,
             topics.alerts,
             topics.deadletter,
-            len(engine.rules),
             ", ".join(policies.tenants),
             " (monitor only)" if settings.monitor_only else "",
-            "in a process of its own" if settings.decider == "process" else "inline",
+            deciding,
             settings.metrics_host,
             settings.metrics_port,
         )

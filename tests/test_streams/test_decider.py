@@ -12,6 +12,7 @@ import os
 import random
 import signal
 import sys
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -159,6 +160,21 @@ def test_a_decider_that_cannot_start_says_so() -> None:
     decider = ProcessDecider([sys.executable, "-c", "import sys; sys.exit(3)"])
     with pytest.raises(RuntimeError, match="exited with status 3"):
         decider.start(timeout=30)
+
+
+def test_a_decider_that_cannot_load_the_rules_says_why_and_exits_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """The decider loads the rules, not the worker: a rule file the catalogue rejects stops
+    it at startup with the worker's one-line message and exit status 2, which the worker
+    passes on."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("rules:\n  - id: no-pattern\n", encoding="utf-8")
+    monkeypatch.setenv("AIRLOCK_RULES", f'["{bad}"]')
+    decider = ProcessDecider()
+    with pytest.raises(RuntimeError, match="exited with status 2"):
+        decider.start(timeout=60)
+    assert f"airlock worker: cannot load the detection rules: {bad}" in capfd.readouterr().err
 
 
 def test_frames_larger_than_any_pipe_buffer_pass_both_ways(

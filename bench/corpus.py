@@ -456,7 +456,10 @@ def _clean_secret(make: Callable[[random.Random], str]) -> Callable[[random.Rand
     return draw
 
 
-def _github_classic(prefix: str) -> Callable[[random.Random], str]:
+def _checksummed_token(prefix: str) -> Callable[[random.Random], str]:
+    """Tokens in GitHub's classic format, which npm's use too: 30 random characters and their
+    CRC-32 in 6 base62 characters (detectors/validators.py, base62_crc32)."""
+
     def make(rng: random.Random) -> str:
         body = rand(rng, ALNUM, 30)
         crc = zlib.crc32(body.encode())
@@ -539,9 +542,9 @@ SECRETS: tuple[SecretKind, ...] = tuple(
             lambda r: rand(r, B64, 40),
             anchored=False,
         ),
-        SecretKind("github-pat", "GitHub", "GITHUB_TOKEN", _github_classic("ghp_")),
-        SecretKind("github-oauth", "GitHub", "GH_OAUTH_TOKEN", _github_classic("gho_")),
-        SecretKind("github-app", "GitHub", "GH_APP_TOKEN", _github_classic("ghs_")),
+        SecretKind("github-pat", "GitHub", "GITHUB_TOKEN", _checksummed_token("ghp_")),
+        SecretKind("github-oauth", "GitHub", "GH_OAUTH_TOKEN", _checksummed_token("gho_")),
+        SecretKind("github-app", "GitHub", "GH_APP_TOKEN", _checksummed_token("ghs_")),
         SecretKind(
             "github-fine-grained",
             "GitHub",
@@ -647,7 +650,7 @@ SECRETS: tuple[SecretKind, ...] = tuple(
         SecretKind(
             "mailgun-api-key", "Mailgun", "MAILGUN_API_KEY", lambda r: "key-" + rand(r, HEX, 32)
         ),
-        SecretKind("npm-token", "npm", "NPM_TOKEN", lambda r: "npm_" + rand(r, ALNUM, 36)),
+        SecretKind("npm-token", "npm", "NPM_TOKEN", _checksummed_token("npm_")),
         SecretKind(
             "pypi-token",
             "PyPI",

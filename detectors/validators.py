@@ -562,7 +562,8 @@ _BASE62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
 
 @register
 def base62_crc32(value: str) -> bool:
-    """GitHub's classic token checksum (ghp_, gho_, ghu_, ghs_; GitHub blog, 2021-04-05).
+    """GitHub's classic token checksum (ghp_, gho_, ghu_, ghs_; GitHub blog, 2021-04-05), which
+    npm's access tokens (npm_) carry too.
 
     After the prefix and its underscore, 30 random base62 characters and 6 that are their
     CRC-32 (ISO-HDLC, as zlib computes it) in base62 with the digits, then A-Z, then a-z,

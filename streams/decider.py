@@ -5,9 +5,10 @@ the consumer thread, produce requests, acks); deciding an event costs about as m
 Python runs one thread at a time. Deciding in the loop therefore added its whole cost to every
 event's, and Faust's work between two batches evicted the 5.6 MB Hyperscan database from the
 CPU caches, so a scan cost about twice what it costs in a tight loop (bench/cache.py). In a
-process of its own, deciding takes the second core: its caches stay warm, and the event loop
+process of its own, deciding takes the second core and its caches stay warmer (it still costs
+1.3-1.7 times its tight loop there, sharing the cores with the broker), and the event loop
 only sends the raw values and publishes the serialized outputs that come back. In
-bench/pipeline.py this took Airlock from 57% to 65-94% of the pass-through's throughput, and
+bench/pipeline.py this took Airlock from 57% to 81-94% of the pass-through's throughput, and
 30-70% above the same code deciding inline, for about the same CPU per event (which
 `bench.pipeline` prints). A one-core deployment
 sets `decider: inline` and decides in the loop, through the same functions.

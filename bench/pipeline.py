@@ -72,9 +72,8 @@ class Result:
     events: int
     throughput: float  # events/s
     cpu_us: float  # CPU time per event of the worker and its children, throughput run
-    throughput_rounds: list[
-        float
-    ]  # every throughput round's events/s; the figure above is the best
+    # every throughput round's events/s, in order; `throughput` is the best of them
+    throughput_rounds: list[float]
     offered_rate: float
     latency_events: int
     p50_ms: float

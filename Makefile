@@ -14,6 +14,8 @@ PYTHON ?= python3
 COMPILED := $(addprefix detectors/,engine.py masking.py validators.py rules.py source_code.py \
               pattern_shape.py) $(addprefix streams/,pipeline.py policy.py ocsf.py metrics.py)
 EXT      := $(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))')
+# The engine's binding to the Hyperscan library, in C (setup.py); pip builds it on install too.
+BINDING  := detectors/hyperscan_binding$(EXT)
 
 .PHONY: setup build demo test lint unit integration bench clean
 
@@ -34,7 +36,12 @@ $(COMPILED:.py=$(EXT)) &: $(COMPILED) $(STAMP)
 	@# mypyc copies a module it did not need to rebuild with its old time: mark all current.
 	@touch $(COMPILED:.py=$(EXT))
 
-build: $(COMPILED:.py=$(EXT))
+$(BINDING): detectors/hyperscan_binding.c setup.py $(STAMP)
+	@mkdir -p build
+	@$(BIN)/python setup.py --quiet build_ext --inplace >build/binding.log 2>&1 || { cat build/binding.log; exit 1; }
+	@touch $@  # the copy keeps the build's time, truncated to the second
+
+build: $(COMPILED:.py=$(EXT)) $(BINDING)
 
 demo: build
 	$(BIN)/airlock demo

@@ -24,12 +24,12 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import hyperscan
 import orjson
 
 from airlock.config import Settings
 from bench.corpus import throughput_corpus
 from detectors.engine import Engine
+from detectors.hyperscan_binding import Scanner
 from streams.pipeline import Pipeline
 from streams.policy import PolicyStore
 from streams.produce import Defaults, wrap
@@ -73,13 +73,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     events = [orjson.dumps(wrap(p.plain(), Defaults(), now_ms=now_ms)) for p in prompts]
 
     database = engine.database
-    scratch = hyperscan.Scratch(database)
-
-    def count(*_: Any) -> None:
-        pass
-
+    scanner = Scanner(database, [])
     steps: dict[str, Callable[[int], Any]] = {
-        "(a) raw Hyperscan": lambda i: database.scan(blocks[i], count, scratch=scratch),
+        "(a) raw Hyperscan": lambda i: scanner.count(blocks[i]),
         "(b) Engine.scan": lambda i: engine.scan(texts[i]),
         "(c) Pipeline.process": lambda i: pipeline.process(
             events[i], topic=PROMPTS_TOPIC, partition=0, offset=i
@@ -99,7 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             best[name][0] = min(best[name][0], timed(step, len(texts), None))
             best[name][1] = min(best[name][1], timed(step, len(texts), evict))
 
-    size = len(hyperscan.dumpb(database)) / 1e6
+    size = database.size / 1e6
     print(
         f"{len(texts)} prompts of ~1 KiB, {len(engine.rules)} rules, Hyperscan database "
         f"{size:.1f} MB; cold: a {EVICTION_BYTES >> 20} MiB copy before each prompt"

@@ -14,23 +14,31 @@ from __future__ import annotations
 
 import bisect
 import hashlib
-import importlib
-import importlib.metadata
 import math
 import os
 import re
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-import hyperscan
 import yaml
 
 from detectors import PACKAGE_DIR, validators
 from detectors.dictionary import Dictionary
 from detectors.findings import Finding
+from detectors.hyperscan_binding import (
+    FLAG_CASELESS,
+    FLAG_PREFILTER,
+    FLAG_SINGLEMATCH,
+    PLATFORM,
+    VERSION,
+    CompileError,
+    Database,
+    Error,
+    Scanner,
+)
 from detectors.masking import KeyedHash, mask
 from detectors.pattern_shape import (
     WHOLE,
@@ -60,9 +68,9 @@ WIDE = 512
 CONFIDENCE_LEVELS = ("low", "medium", "high")
 _LEVEL = {name: level for level, name in enumerate(CONFIDENCE_LEVELS)}
 _TOP = len(CONFIDENCE_LEVELS) - 1
-# UTF-8 continuation bytes: a str index is the count of the other bytes before a byte offset.
-_CONTINUATION_BYTES = bytes(range(0x80, 0xC0))
-HYPERSCAN_VERSION = importlib.metadata.version("hyperscan")
+# Ends of one pattern closer than this many bytes join one run: a token of 40 characters
+# ends a prefilter match at each of its last characters, and one window covers them all.
+RUN_GAP = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,10 +222,8 @@ class Engine:
         self._keyed_hash = KeyedHash(hash_key)
         self.allowlist = Allowlist()
         self._entries: list[_Entry] = []
-        expressions: list[bytes] = []
         for rule in self.rules:
-            for index, pattern in enumerate(rule.patterns):
-                regex = rule.compiled[index]
+            for index, regex in enumerate(rule.compiled):
                 width = max_width(regex, min(WIDE, OVERLAP))
                 if width is None and rule.max_width is not None:
                     width = rule.max_width if rule.max_width <= min(WIDE, OVERLAP) else None
@@ -236,29 +242,38 @@ class Engine:
                         ),
                     )
                 )
-                expressions.append(byte_counted(pattern).encode("utf-8"))
         for dictionary in self.dictionaries:
             rule = dictionary.rule()
             for term in dictionary.terms:
                 # The term's regex is (?<!\w)term(?!\w): one character of lookahead.
                 entry = _Entry(rule, 0, None, len(term), 1, "\n" not in term, term)
                 self._entries.append(entry)
-                expressions.append(_term_expression(term, rule.caseless).encode("utf-8"))
+        expressions, flags = self.hyperscan_input()
+        self.database = compile_database(expressions, flags, self._entries, cache_dir)
+        # A source-code signal is one line's end: none may join another's run.
+        self._scanner = Scanner(
+            self.database, [0 if e.rule.aggregate is not None else RUN_GAP for e in self._entries]
+        )
+        self._entropies: dict[tuple[int, int], float] = {}  # per scan: (start, end) -> bits
+
+    def hyperscan_input(self) -> tuple[list[bytes], list[int]]:
+        """The database's expressions and their flags: entry i is pattern id i."""
+        expressions = [
+            _term_expression(e.term, e.rule.caseless).encode("utf-8")
+            if e.regex is None
+            else byte_counted(e.rule.patterns[e.pattern_index]).encode("utf-8")
+            for e in self._entries
+        ]
         # An aggregate rule's patterns (source-code line signals) are compiled exactly, not as
         # prefilters: Hyperscan's match ends are then the signals, and no Python regex runs.
         # Hyperscan rejects a lookaround or back reference there, naming the rule.
         flags = [
-            (hyperscan.HS_FLAG_PREFILTER if e.rule.aggregate is None else 0)
-            | (hyperscan.HS_FLAG_CASELESS if e.rule.caseless else 0)
-            | (0 if e.every_end else hyperscan.HS_FLAG_SINGLEMATCH)
+            (FLAG_PREFILTER if e.rule.aggregate is None else 0)
+            | (FLAG_CASELESS if e.rule.caseless else 0)
+            | (0 if e.every_end else FLAG_SINGLEMATCH)
             for e in self._entries
         ]
-        self.database = compile_database(expressions, flags, self._entries, cache_dir)
-        self._scratch = hyperscan.Scratch(self.database)
-        self._record_hit = _hit_recorder(
-            [0 if e.rule.aggregate is not None else RUN_GAP for e in self._entries]
-        )
-        self._entropies: dict[tuple[int, int], float] = {}  # per scan: (start, end) -> bits
+        return expressions, flags
 
     def scan(self, text: str) -> list[Finding]:
         """All findings in the text, ordered by start; offsets are str indices.
@@ -323,20 +338,10 @@ class Engine:
         candidates: list[_Candidate],
         aggregated: dict[str, tuple[Rule, list[tuple[int, int, int]]]],
     ) -> None:
-        # entry id -> runs of prefilter match ends (byte offsets), as [first, last, first, ...]
-        hits: dict[int, list[int]] = {}
-        data = text[begin:end].encode("utf-8", "surrogatepass")
-        self.database.scan(data, self._record_hit, context=hits, scratch=self._scratch)
-        if not hits:
+        # entry id -> runs of prefilter match ends (str indices), as [first, last, first, ...]
+        runs_by_entry = self._scanner.scan(text, begin, end)
+        if not runs_by_entry:
             return
-        if len(data) != end - begin:
-            runs_by_entry = _char_offsets(data, hits, begin)
-        elif begin:  # ASCII: byte offsets are character offsets from `begin`
-            runs_by_entry = {
-                entry_id: [begin + offset for offset in runs] for entry_id, runs in hits.items()
-            }
-        else:
-            runs_by_entry = hits
         entries = self._entries
         for entry_id, runs in runs_by_entry.items():
             entry = entries[entry_id]
@@ -482,39 +487,6 @@ def _windows(
     return windows
 
 
-def _char_offsets(data: bytes, hits: dict[int, list[int]], begin: int) -> dict[int, list[int]]:
-    """The hits' byte offsets into the UTF-8 `data` as str indices into the text that `data`
-    starts at `begin`. An offset inside a character maps past it: windows stay wide enough."""
-    chars: dict[int, int] = {}
-    count = begin
-    previous = 0
-    for offset in sorted({offset for offsets in hits.values() for offset in offsets}):
-        count += len(data[previous:offset].translate(None, _CONTINUATION_BYTES))
-        chars[offset] = count
-        previous = offset
-    return {entry_id: [chars[offset] for offset in offsets] for entry_id, offsets in hits.items()}
-
-
-# Ends of one pattern closer than this many bytes join one run: a token of 40 characters
-# ends a prefilter match at each of its last characters, and one window covers them all.
-RUN_GAP = 64
-
-
-def _hit_recorder(gaps: list[int]) -> Callable[[int, int, int, int, Any], None]:
-    """Hyperscan's match callback: runs of ends per entry, joined up to the entry's gap."""
-
-    def record(entry_id: int, start: int, end: int, flags: int, hits: Any) -> None:
-        runs = hits.get(entry_id)
-        if runs is None:
-            hits[entry_id] = [end, end]
-        elif 0 <= end - runs[-1] <= gaps[entry_id]:  # Hyperscan does not promise ends in order
-            runs[-1] = end
-        else:
-            runs += (end, end)
-
-    return record
-
-
 _TERM_REGEXES: dict[tuple[str, bool], re.Pattern[str]] = {}
 
 
@@ -580,13 +552,13 @@ _DATABASE_BLOBS: dict[str, bytes] = {}
 
 def compile_database(
     expressions: list[bytes], flags: list[int], entries: list[_Entry], cache_dir: Path | None
-) -> hyperscan.Database:
+) -> Database:
     """Compile once per distinct rule set: cached in memory and on disk by the set's hash.
 
     Without a cache folder the cache is in memory only. The disk cache holds the tenant's
     dictionary terms inside the compiled database, so its folder is private to the user (0700).
     """
-    digest = hashlib.sha256(HYPERSCAN_VERSION.encode())
+    digest = hashlib.sha256(f"{VERSION}; {PLATFORM}".encode())
     for expression, flag in zip(expressions, flags, strict=True):
         digest.update(len(expression).to_bytes(4, "big") + expression + flag.to_bytes(4, "big"))
     key = digest.hexdigest()
@@ -597,22 +569,16 @@ def compile_database(
     database = None
     if cached is not None:
         try:
-            database = hyperscan.loadb(cached, hyperscan.HS_MODE_BLOCK)
+            database = Database.deserialize(cached)
             blob = cached
-        except hyperscan.error:
-            database = None  # written by another Hyperscan build: compile afresh below
+        except Error:
+            database = None  # written by another Hyperscan build or CPU: compile afresh below
     if database is None:
-        database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
         try:
-            database.compile(
-                expressions=expressions,
-                ids=list(range(len(expressions))),
-                elements=len(expressions),
-                flags=flags,
-            )
-        except hyperscan.error:
-            raise _name_rejected_pattern(expressions, flags, entries) from None
-        blob = hyperscan.dumpb(database)
+            database = Database(expressions, flags)
+        except CompileError as exc:
+            raise _rejection(exc, entries) from None
+        blob = database.serialize()
     _DATABASE_BLOBS[key] = blob
     if path is not None and not path.exists():
         try:
@@ -625,21 +591,16 @@ def compile_database(
     return database
 
 
-def _name_rejected_pattern(
-    expressions: list[bytes], flags: list[int], entries: list[_Entry]
-) -> RuleError:
-    """Find which expression Hyperscan rejects, so the error names its file and rule."""
-    for expression, flag, entry in zip(expressions, flags, entries, strict=True):
-        single = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-        try:
-            single.compile(expressions=[expression], ids=[0], elements=1, flags=[flag])
-        except hyperscan.error as exc:
-            what = (
-                f"term {entry.term!r}"
-                if entry.regex is None
-                else (f"pattern {entry.rule.patterns[entry.pattern_index]!r}")
-            )
-            return RuleError(
-                f"{entry.rule.source}: rule {entry.rule.id!r}: Hyperscan rejects {what}: {exc}"
-            )
-    return RuleError("Hyperscan rejected the rule set as a whole (too large or too complex)")
+def _rejection(exc: CompileError, entries: list[_Entry]) -> RuleError:
+    """The rule error for the expression Hyperscan rejected, naming its file and rule."""
+    if not 0 <= exc.index < len(entries):
+        return RuleError(f"Hyperscan rejected the rule set as a whole: {exc.message}")
+    entry = entries[exc.index]
+    what = (
+        f"term {entry.term!r}"
+        if entry.regex is None
+        else f"pattern {entry.rule.patterns[entry.pattern_index]!r}"
+    )
+    return RuleError(
+        f"{entry.rule.source}: rule {entry.rule.id!r}: Hyperscan rejects {what}: {exc.message}"
+    )

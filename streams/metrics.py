@@ -22,6 +22,8 @@ from prometheus_client import (
     start_http_server,
 )
 
+from detectors.hyperscan_binding import VERSION as HYPERSCAN_VERSION
+
 if TYPE_CHECKING:
     from wsgiref.simple_server import WSGIServer
 
@@ -129,7 +131,7 @@ class Metrics:
                 "version": _version("airlock"),
                 "python": platform.python_version(),
                 "faust": _version("faust-streaming"),
-                "hyperscan": _version("hyperscan"),
+                "hyperscan": HYPERSCAN_VERSION.split()[0],
             }
         )
         for reason in deadletter_reasons:

@@ -1,4 +1,5 @@
-"""A module compiled with mypyc that is older than its source must not be imported silently."""
+"""A compiled module (mypyc's, or the C binding) older than its source must not be imported
+silently."""
 
 from __future__ import annotations
 
@@ -21,6 +22,13 @@ def test_an_extension_older_than_its_source_fails_the_import(tmp_path: Path) -> 
     _write(tmp_path / f"engine{SUFFIX}", 1_000)
     _write(tmp_path / "engine.py", 2_000)
     with pytest.raises(ImportError, match=r"engine\.py: run `make build`"):
+        refuse_stale_extensions(tmp_path)
+
+
+def test_a_binding_older_than_its_c_source_fails_the_import(tmp_path: Path) -> None:
+    _write(tmp_path / f"hyperscan_binding{SUFFIX}", 1_000)
+    _write(tmp_path / "hyperscan_binding.c", 2_000)
+    with pytest.raises(ImportError, match=r"hyperscan_binding\.c: run `make build`"):
         refuse_stale_extensions(tmp_path)
 
 

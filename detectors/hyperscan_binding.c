@@ -431,6 +431,9 @@ static PyObject *scanner_scan(ScannerObject *self, PyObject *const *args, Py_ssi
         return NULL;
     }
     PyObject *text = args[0];
+    if (PyUnicode_READY(text) < 0) {  /* a str made by the legacy API has no data yet */
+        return NULL;
+    }
     Py_ssize_t begin = PyLong_AsSsize_t(args[1]);
     Py_ssize_t end = PyLong_AsSsize_t(args[2]);
     if (PyErr_Occurred()) {

@@ -29,7 +29,7 @@ import orjson
 from airlock.config import Settings
 from bench.corpus import throughput_corpus
 from detectors.engine import Engine
-from detectors.hyperscan_binding import Scanner
+from detectors.hyperscan_db import Scanner
 from streams.pipeline import Pipeline
 from streams.policy import PolicyStore
 from streams.produce import Defaults, wrap

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 
 from bench.corpus import throughput_corpus
 from detectors.engine import ORDER_SALT, Engine
-from detectors.hyperscan_binding import Scanner
+from detectors.hyperscan_db import Scanner
 from detectors.rules import load_catalogue
 
 HASH_KEY = b"airlock-bench-order"

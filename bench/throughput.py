@@ -32,9 +32,8 @@ from typing import Any, cast
 
 from bench.corpus import THROUGHPUT_SENSITIVE_SHARE, throughput_corpus
 from bench.host import StealMeter
-from detectors import engine as engine_module
 from detectors.engine import Engine
-from detectors.hyperscan_binding import Scanner
+from detectors.hyperscan_db import Scanner
 
 HASH_KEY = b"airlock-bench-throughput"
 WARMUP_PROMPTS = 300
@@ -116,50 +115,6 @@ def bench_hyperscan(engine: Engine, texts: Sequence[str], encode: bool) -> Resul
         elapsed = clock() - started
         name = "raw Hyperscan, same database, pre-encoded bytes"
     return Result(name, _size(texts), elapsed, hits, "pattern hits, not findings")
-
-
-def wheel_database(engine: Engine) -> Any:
-    """The engine's expressions compiled by the `hyperscan` wheel (Vectorscan, baseline x86-64)."""
-    import hyperscan
-
-    expressions, flags = engine.hyperscan_input()
-    database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-    database.compile(
-        expressions=expressions,
-        ids=list(range(len(expressions))),
-        elements=len(expressions),
-        flags=flags,
-    )
-    return database
-
-
-def bench_hyperscan_wheel(database: Any, texts: Sequence[str]) -> Result:
-    """The same patterns through the `hyperscan` wheel, a Python call per match: what Airlock's
-    own binding (detectors/hyperscan_binding.c) replaced."""
-    import hyperscan
-
-    scratch = hyperscan.Scratch(database)
-    hits = [0]
-
-    def count(entry_id: int, start: int, end: int, flags: int, context: Any) -> None:
-        hits[0] += 1
-
-    data = [t.encode("utf-8", "surrogatepass") for t in texts]
-    for block in data[:WARMUP_PROMPTS]:
-        database.scan(block, count, scratch=scratch)
-    hits[0] = 0
-    clock = time.perf_counter
-    started = clock()
-    for block in data:
-        database.scan(block, count, scratch=scratch)
-    elapsed = clock() - started
-    return Result(
-        "raw Hyperscan via the hyperscan wheel, pre-encoded bytes",
-        _size(texts),
-        elapsed,
-        hits[0],
-        "Vectorscan 5.4.12, Python callback",
-    )
 
 
 def bench_re_loop(engine: Engine, texts: Sequence[str], note: str) -> Result:
@@ -303,9 +258,6 @@ def round_summary(round_: int, timings: Sequence[Result], meter: StealMeter) -> 
         f"round {round_}: Airlock {airlock.rate:.2f} MB/s, raw Hyperscan {raw.rate:.2f} MB/s "
         f"({airlock.rate / raw.rate:.2f}x)"
     )
-    wheel = next((t for t in timings if t.name.startswith("raw Hyperscan via")), None)
-    if wheel is not None:
-        line += f", the hyperscan wheel {wheel.rate:.2f} MB/s"
     presidio = next((t for t in timings if t.name.startswith("Presidio")), None)
     if presidio is not None:
         line += f", Presidio {presidio.rate:.2f} MB/s ({airlock.rate / presidio.rate:.0f}x)"
@@ -373,14 +325,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     engine = Engine(hash_key=HASH_KEY)
     compile_seconds = time.perf_counter() - started
-    step("compiling the catalogue with the hyperscan wheel too")
-    wheel = wheel_database(engine)
     print(
         f"corpus: {len(texts)} prompts, {_size(texts):.2f} MB, mean "
         f"{_size(texts) * 1e6 / len(texts):.0f} bytes, {sensitive:.1%} carrying sensitive values "
         f"(target {THROUGHPUT_SENSITIVE_SHARE:.0%}); catalogue: {len(engine.rules)} rules, "
-        f"compiled in {compile_seconds:.1f} s; engine code "
-        f"{'compiled with mypyc' if engine_module.__file__.endswith('.so') else 'interpreted'}; "
+        f"compiled in {compile_seconds:.1f} s; "
         f"one core, Python {sys.version.split()[0]}, "
         f"{os.cpu_count()} CPUs seen, load average {os.getloadavg()[0]:.1f}"
     )
@@ -399,7 +348,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                 bench_airlock(engine, texts),
                 bench_hyperscan(engine, texts, encode=False),
                 bench_hyperscan(engine, texts, encode=True),
-                bench_hyperscan_wheel(wheel, texts),
             ]
             if analyzer is not None:
                 timings.append(bench_presidio(analyzer, presidio_texts, presidio_note))

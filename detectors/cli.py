@@ -13,6 +13,7 @@ import orjson
 from tqdm import tqdm
 
 from airlock.config import Settings
+from airlock.startup import build_engine
 from detectors.findings import Finding
 from detectors.redaction import RedactionContext, redact
 from detectors.rules import RuleError, load_catalogue
@@ -66,7 +67,7 @@ def finding_summary(finding: Finding) -> dict[str, Any]:
 
 def run_scan(args: argparse.Namespace) -> int:
     try:
-        engine = Settings().engine()
+        engine = build_engine(Settings())
     except (RuleError, ValueError, OSError) as exc:
         print(f"airlock scan: {exc}", file=sys.stderr)
         return EXIT_ERROR

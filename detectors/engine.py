@@ -28,7 +28,7 @@ import yaml
 from detectors import PACKAGE_DIR, validators
 from detectors.dictionary import Dictionary
 from detectors.findings import Finding
-from detectors.hyperscan_binding import (
+from detectors.hyperscan_db import (
     FLAG_CASELESS,
     FLAG_PREFILTER,
     FLAG_SINGLEMATCH,
@@ -590,7 +590,7 @@ def compile_database(
             database = None  # written by another Hyperscan build or CPU: compile afresh below
     if database is None:
         try:
-            database = Database(expressions, flags)
+            database = Database.compile(expressions, flags)
         except CompileError as exc:
             raise _rejection(exc, entries) from None
         blob = database.serialize()

@@ -1,8 +1,4 @@
-"""The Finding: what the engine reports for one detected value, never the value itself.
-
-Kept apart from detectors/engine.py because the engine is compiled with mypyc (setup.py) and a
-compiled class cannot subclass a tuple; this module stays interpreted.
-"""
+"""The Finding: what the engine reports for one detected value, never the value itself."""
 
 from __future__ import annotations
 

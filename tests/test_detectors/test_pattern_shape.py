@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from detectors.hyperscan_binding import FLAG_PREFILTER, Database, Scanner
+from detectors.hyperscan_db import FLAG_PREFILTER, Database, Scanner
 from detectors.pattern_shape import (
     WHOLE,
     byte_counted,
@@ -71,7 +71,9 @@ def test_byte_counted_widens_only_repeats_that_can_match_non_ascii() -> None:
 
 def _ends(pattern: str, text: str) -> set[int]:
     """Every str index at which Hyperscan reports a prefilter match of the pattern ending."""
-    scanner = Scanner(Database([pattern.encode()], [FLAG_PREFILTER]), [0])  # gap 0: every end
+    scanner = Scanner(
+        Database.compile([pattern.encode()], [FLAG_PREFILTER]), [0]
+    )  # gap 0: every end
     return set(scanner.scan(text, 0, len(text)).get(0, []))
 
 

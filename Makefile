@@ -3,23 +3,14 @@
 
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml scripts/require-system-tools | sha1sum | cut -c1-12)
 PYTHON ?= python3
+# Test runs keep their bytecode outside the checkout too (tests/conftest.py: where the rest goes).
+TEST_ENV := PYTHONPYCACHEPREFIX=$(HOME)/.cache/airlock-tests/pycache
 
-# The modules on the scan's and the worker's per-event path, compiled to C extensions with
-# mypyc (shipped with mypy) from the same type-checked sources: the scan does about a fifth
-# fewer Python-side instructions. Interpreted Python runs the same code wherever they are not
-# built. A compiled module is imported before its .py, so both are rebuilt whenever a source
-# changes (and tests/conftest.py refuses to run against a stale one).
-COMPILED := $(addprefix detectors/,engine.py masking.py validators.py rules.py source_code.py \
-              pattern_shape.py) $(addprefix streams/,pipeline.py policy.py ocsf.py metrics.py)
-EXT      := $(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))')
-# The engine's binding to the Hyperscan library, in C (setup.py); pip builds it on install too.
-BINDING  := detectors/hyperscan_binding$(EXT)
+.PHONY: setup demo test unit lint install-check bench clean
 
-.PHONY: setup build demo test lint unit integration bench clean
-
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml scripts/require-system-tools
 	@bash scripts/require-system-tools
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -29,21 +20,7 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-$(COMPILED:.py=$(EXT)) &: $(COMPILED) $(STAMP)
-	@mkdir -p build
-	@echo "mypyc: compiling $(words $(COMPILED)) modules (log: build/mypyc.log)"
-	@$(BIN)/python scripts/compile.py $(COMPILED) >build/mypyc.log 2>&1 || { cat build/mypyc.log; exit 1; }
-	@# mypyc copies a module it did not need to rebuild with its old time: mark all current.
-	@touch $(COMPILED:.py=$(EXT))
-
-$(BINDING): detectors/hyperscan_binding.c setup.py $(STAMP)
-	@mkdir -p build
-	@$(BIN)/python setup.py --quiet build_ext --inplace >build/binding.log 2>&1 || { cat build/binding.log; exit 1; }
-	@touch $@  # the copy keeps the build's time, truncated to the second
-
-build: $(COMPILED:.py=$(EXT)) $(BINDING)
-
-demo: build
+demo: setup
 	$(BIN)/airlock demo
 
 lint: setup
@@ -51,10 +28,18 @@ lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: lint build
-	$(BIN)/python -m pytest
+# Everything that needs no broker and no JDK.
+unit: setup
+	$(TEST_ENV) $(BIN)/python -m pytest -m "not kafka" -q
 
-bench: build
+test: lint install-check
+	bash scripts/checkout-unchanged env $(TEST_ENV) $(BIN)/python -m pytest
+
+# The wheel installs without a compiler into a clean virtualenv, and scans.
+install-check: setup
+	PYTHON=$(PYTHON) bash scripts/install-check
+
+bench: setup
 	$(BIN)/python -m bench.evaluate
 	$(BIN)/python -m bench.throughput --megabytes 20
 	$(BIN)/python -m bench.process
@@ -64,4 +49,3 @@ bench: build
 clean:
 	-$(BIN)/airlock kafka down
 	rm -rf $(VENV) .airlock build
-	rm -f detectors/*.so streams/*.so

@@ -11,7 +11,7 @@ import os
 import secrets
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
@@ -20,10 +20,6 @@ from pydantic_settings import (
     SettingsConfigDict,
     YamlConfigSettingsSource,
 )
-
-from detectors.dictionary import Dictionary
-from detectors.engine import Engine
-from detectors.rules import load_catalogue
 
 CONFIG_ENV = "AIRLOCK_CONFIG"
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -93,12 +89,6 @@ class Settings(BaseSettings):
         description="how long the consumer group waits for a silent worker before moving its "
         "partitions to the others; a worker restarted after a crash waits this long to rejoin",
     )
-    decider: Literal["process", "inline"] = Field(
-        default="process",
-        description="where prompt events are decided: `process`, a process of the worker's own "
-        "that takes a second core (streams/decider.py); `inline`, in the worker's event loop "
-        "(one core)",
-    )
     policy_reload_interval_s: float = Field(
         default=2.0, gt=0, description="how often the worker checks policy files for changes"
     )
@@ -165,25 +155,6 @@ class Settings(BaseSettings):
         if self.hash_key is None:
             return secrets.token_bytes(32)
         return self.hash_key.get_secret_value().encode("utf-8")
-
-    @property
-    def bootstrap(self) -> str:
-        """The Kafka bootstrap servers to use: configured, or the local embedded broker."""
-        if self.kafka_bootstrap:
-            return self.kafka_bootstrap
-        from streams.kafka_local import bootstrap_servers
-
-        return bootstrap_servers(self)
-
-    def engine(self, **overrides: Any) -> Engine:
-        """The detection engine this configuration describes."""
-        return Engine(
-            load_catalogue(self.rules),
-            hash_key=self.hash_key_bytes,
-            dictionaries=[Dictionary.from_file(p) for p in self.dictionaries],
-            cache_dir=self.cache_dir,
-            **overrides,
-        )
 
 
 def describe_errors(error: ValidationError) -> str:

@@ -1,15 +1,15 @@
 """End-to-end pipeline benchmark on the real local broker, Airlock beside a pass-through agent.
 
-For each of two workers, run as subprocesses exactly as deployed:
-* `airlock worker` (streams/app.py and its decider process, streams/decider.py: scan, policy,
-  decision, alert), and
+For each of two workers, run as subprocesses exactly as deployed, --workers processes of each
+(one per core by default) sharing the partitions of one consumer group:
+* `airlock worker` (streams/app.py: scan, policy, decision, alert), and
 * bench/passthrough_app.py (the same Faust app, topics, settings and at-least-once acking, but
   the agent only decodes the event and emits an `allow` decision),
 two measurements on run-unique topics, with ~1 KiB realistic prompts from bench/corpus.py
 (mostly clean prose and code, 12% with secrets or personal data):
 (a) sustained throughput: N events published beforehand, then the worker started; events/s
-    from the first decision consumed to the last, and the CPU time per event of the worker's
-    processes (Airlock's decider included); the two workers take turns for --rounds rounds
+    from the first decision consumed to the last, and the CPU time per event of the worker
+    processes; the two workers take turns for --rounds rounds
     and each keeps its best (the machine's speed drifts over minutes); each pair of rounds,
     run back to back, gives a ratio too, printed round by round with their median;
 (b) latency at a fixed offered rate (1,000 events/s for 15 s): publish paced, consume the
@@ -22,7 +22,7 @@ The goal: Airlock >= 80% of the pass-through throughput, p99 < 50 ms at 1,000 ev
 2-core machine with the broker on it.
 
     python -m bench.pipeline [--events 60000] [--rounds 5] [--latency-rounds 3] [--rate 1000]
-                             [--seconds 15]
+                             [--seconds 15] [--workers 2]
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ from confluent_kafka import Consumer, Producer
 from confluent_kafka.admin import AdminClient
 
 from airlock.config import Settings
+from airlock.startup import build_engine
 from bench.corpus import throughput_corpus
 from bench.host import StealMeter
 from streams import kafka_local
@@ -124,14 +125,16 @@ def prompt_events(count: int, seed: int) -> list[dict[str, Any]]:
 class Run:
     """One worker on its own topics and consumer group."""
 
-    def __init__(self, variant: str, bootstrap: str, workdir: Path) -> None:
+    def __init__(self, variant: str, bootstrap: str, workdir: Path, workers: int) -> None:
         self.variant = variant
+        self.workers = workers
         self.bootstrap = bootstrap
         self.run_id = uuid.uuid4().hex[:8]
         self.prefix = f"airlock-bench-{self.run_id}."
         self.topics = Topics.from_prefix(self.prefix)
         self.log_path = workdir / f"{variant}-{self.run_id}.log"
         self.process: subprocess.Popen[bytes] | None = None
+        self.processes: list[subprocess.Popen[bytes]] = []
         create_topics(Settings(kafka_bootstrap=bootstrap, topic_prefix=self.prefix), self.topics)
 
     def start_worker(self) -> None:
@@ -141,23 +144,31 @@ class Run:
                 "AIRLOCK_KAFKA_BOOTSTRAP": self.bootstrap,
                 "AIRLOCK_TOPIC_PREFIX": self.prefix,
                 "AIRLOCK_GROUP_ID": f"airlock-bench-{self.run_id}",
-                "AIRLOCK_METRICS_PORT": str(free_port()),
                 "AIRLOCK_HASH_KEY": "bench-hash-key",
             }
         )
-        with self.log_path.open("wb") as log:
-            self.process = subprocess.Popen(
-                COMMANDS[self.variant],
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
+        logs = []
+        for n in range(self.workers):
+            log_path = self.log_path.with_suffix(f".{n}.log")
+            logs.append(log_path)
+            with log_path.open("wb") as log:
+                self.processes.append(
+                    subprocess.Popen(
+                        COMMANDS[self.variant],
+                        env={**env, "AIRLOCK_METRICS_PORT": str(free_port())},
+                        stdin=subprocess.DEVNULL,
+                        stdout=log,
+                        stderr=subprocess.STDOUT,
+                    )
+                )
+        self.process = self.processes[0]
         deadline = time.monotonic() + READY_TIMEOUT_S
         while time.monotonic() < deadline:
-            if self.process.poll() is not None:
+            if any(p.poll() is not None for p in self.processes):
                 raise RuntimeError(f"{self.variant} exited; see {self.log_path}")
-            if "consuming " in self.log_path.read_text(encoding="utf-8", errors="replace"):
+            if all(
+                "consuming " in path.read_text(encoding="utf-8", errors="replace") for path in logs
+            ):
                 return
             time.sleep(0.1)
         raise RuntimeError(f"{self.variant} not ready in {READY_TIMEOUT_S:.0f} s")
@@ -189,13 +200,15 @@ class Run:
         )
 
     def close(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
+        for process in self.processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in self.processes:
             try:
-                self.process.wait(30)
+                process.wait(30)
             except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(10)
+                process.kill()
+                process.wait(10)
         admin = AdminClient({"bootstrap.servers": self.bootstrap})
         for future in admin.delete_topics(list(self.topics.all())).values():
             try:
@@ -205,8 +218,7 @@ class Run:
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time so far of a process and its live descendants (Linux /proc):
-    the worker and its decider process."""
+    """User + system CPU time so far of a process and its live descendants (Linux /proc)."""
     total = 0.0
     pending = [pid]
     while pending:
@@ -248,7 +260,7 @@ def measure_throughput(run: Run, events: list[dict[str, Any]]) -> tuple[float, f
             batch = consumer.consume(1000, 0.05)
             if batch:
                 last = time.monotonic()
-                cpu_last = cpu_seconds(run.process.pid)
+                cpu_last = sum(cpu_seconds(p.pid) for p in run.processes)
                 if not seen:
                     first, cpu_first = last, cpu_last
                 seen += sum(1 for m in batch if m.error() is None)
@@ -372,18 +384,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument(
         "--latency-rounds",
-        type=positive,
+        type=int,
         default=3,
         help="latency rounds per worker, taking turns",
     )
     parser.add_argument("--only", choices=tuple(COMMANDS), help="run one worker only")
+    parser.add_argument(
+        "--workers",
+        type=positive,
+        default=2,
+        help="worker processes of each kind, sharing the partitions (one per core)",
+    )
     args = parser.parse_args(argv)
     settings = Settings()
     args.partitions = settings.topic_partitions
     bootstrap = settings.kafka_bootstrap or kafka_local.ensure_running()
     OUT.mkdir(parents=True, exist_ok=True)
     print("generating prompts ...", file=sys.stderr, flush=True)
-    settings.engine()  # compile the rules into the disk cache before any worker starts
+    build_engine(settings)  # compile the rules into the disk cache before any worker starts
     events = prompt_events(max(args.events, int(args.rate * args.seconds)), args.seed)
     variants = [args.only] if args.only else list(COMMANDS)
     # The machine's speed drifts over minutes: the workers take turns, and each keeps its best
@@ -393,7 +411,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for round_ in range(1, args.rounds + 1):
         for variant in variants:
             print(f"{variant}: throughput, round {round_} ...", file=sys.stderr, flush=True)
-            run = Run(variant, bootstrap, OUT)
+            run = Run(variant, bootstrap, OUT, args.workers)
             try:
                 with StealMeter() as meter:
                     throughput, cpu_us = measure_throughput(run, events[: args.events])
@@ -417,7 +435,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 file=sys.stderr,
                 flush=True,
             )
-            run = Run(variant, bootstrap, OUT)
+            run = Run(variant, bootstrap, OUT, args.workers)
             try:
                 with StealMeter() as meter:
                     _count, latencies = measure_latency(run, events, args.rate, args.seconds)
@@ -431,7 +449,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             latency_rounds[variant].append(latencies)
     results = []
     for variant in variants:
-        rounds = latency_rounds[variant]
+        rounds = latency_rounds[variant] or [[]]
         latencies = min(rounds, key=lambda values: percentile(values, 0.99))
         throughput, cpu_us = best[variant]
         results.append(

@@ -5,8 +5,8 @@ carrying sensitive values), each prompt wrapped into a prompt event the way `air
 wraps `{"id", "text"}` lines (streams.produce.wrap; tenants and AI apps vary as in
 bench/pipeline.py) and serialised to bytes. Timed side by side, in rounds that alternate them:
 (a) `Engine.scan` alone on the prompt texts;
-(b) `streams.decider.decide` on the raw bytes: `Pipeline.process` (checks, scan, policy,
-    decision, alert) and the outputs serialized, what the decider process does per event;
+(b) `Pipeline.process` on the raw bytes (checks, scan, policy, decision, alert) and the
+    outputs serialized, what the worker does per event besides Kafka;
 (c) the metrics the worker records once an event's outputs are delivered
     (streams.app.record_outcome, on the outcomes of (b)).
 Each figure is the best round's mean µs per event, for clean prompts, prompts carrying
@@ -38,9 +38,8 @@ from airlock.config import Settings
 from bench.corpus import throughput_corpus
 from detectors.engine import Engine
 from streams.app import WorkerCounts, record_outcome
-from streams.decider import Decided, decide, decide_batch
 from streams.metrics import Metrics
-from streams.pipeline import DEADLETTER_REASONS, Pipeline
+from streams.pipeline import DEADLETTER_REASONS, Outcome, Pipeline
 from streams.policy import PolicyStore
 from streams.produce import Defaults, wrap
 
@@ -50,7 +49,15 @@ WARMUP_EVENTS = 300
 TENANTS = ("default", "acme", "globex")
 AI_APPS = ("chatgpt", "claude", "gemini", "copilot", "mistral", "perplexity")
 PROMPTS_TOPIC = "airlock.prompts"
-SCAN_SECONDS = Decided._fields.index("scan_seconds")  # its place in a decide() tuple
+
+
+def decide(pipeline: Pipeline, value: bytes, offset: int) -> Outcome:
+    """What the worker does per event besides Kafka: decide it and serialize its outputs."""
+    outcome = pipeline.process(value, topic=PROMPTS_TOPIC, partition=0, offset=offset)
+    for output in (outcome.decision, outcome.alert, outcome.deadletter):
+        if output is not None:
+            orjson.dumps(output)
+    return outcome
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,11 +101,11 @@ def process_all(pipeline: Pipeline, raw: Sequence[bytes]) -> tuple[float, float]
     clock = time.perf_counter
     started = clock()
     for offset, value in enumerate(raw):
-        scanning += decide(pipeline, value, PROMPTS_TOPIC, 0, offset)[SCAN_SECONDS]
+        scanning += decide(pipeline, value, offset).scan_seconds
     return clock() - started, scanning
 
 
-def record_all(metrics: Metrics, counts: WorkerCounts, outcomes: Sequence[Decided]) -> float:
+def record_all(metrics: Metrics, counts: WorkerCounts, outcomes: Sequence[Outcome]) -> float:
     clock = time.perf_counter
     started = clock()
     for outcome in outcomes:
@@ -124,10 +131,8 @@ class Timings:
 
 def measure(
     engine: Engine, pipeline: Pipeline, sample: Sample, rounds: int
-) -> tuple[Timings, list[Decided]]:
-    outcomes = decide_batch(
-        pipeline, [(value, PROMPTS_TOPIC, 0, offset) for offset, value in enumerate(sample.raw)]
-    )
+) -> tuple[Timings, list[Outcome]]:
+    outcomes = [decide(pipeline, value, offset) for offset, value in enumerate(sample.raw)]
     metrics = Metrics(DEADLETTER_REASONS)
     counts = WorkerCounts()
     scan_all(engine, sample.texts[:WARMUP_EVENTS])
@@ -147,7 +152,7 @@ COLUMNS = (
     ("(a) scan", "Engine.scan alone"),
     (
         "(b) process",
-        "streams.decider.decide on the event's bytes: Pipeline.process, outputs serialized",
+        "Pipeline.process on the event's bytes, outputs serialized",
     ),
     ("scan in (b)", "the part of (b) spent in Engine.scan"),
     ("rest of (b)", "(b) without its scan: checks, policy, decision, alert"),
@@ -157,7 +162,7 @@ COLUMNS = (
 )
 
 
-def render(results: Sequence[tuple[Sample, Timings, list[Decided]]]) -> str:
+def render(results: Sequence[tuple[Sample, Timings, list[Outcome]]]) -> str:
     def row(name: str, count: int, alerts: int, t: Timings) -> str:
         both = t.process + t.record
         values = (

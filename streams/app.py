@@ -1,10 +1,9 @@
 """The Faust app of the worker: one agent that turns prompt events into decisions.
 
-The agent only moves bytes: it hands each batch of raw messages to the decider (streams/decider.py:
-`Pipeline.process`, the pure core, in a process of its own by default) and produces what comes
-back, already serialized: the decision to the decisions topic (key: event_id), the OCSF alert to
-the alerts topic, a dead letter to the dead-letter topic (key: "<topic>:<partition>:<offset>").
-While the decider works on one batch, the agent publishes the previous one.
+The agent decides each raw message with `Pipeline.process` (the pure core) and produces its
+outputs: the decision to the decisions topic (key: event_id), the OCSF alert to the alerts
+topic, a dead letter to the dead-letter topic (key: "<topic>:<partition>:<offset>"). A worker
+is one process on one core; it scales by partitions and worker processes, as Kafka consumers do.
 
 Delivery is at least once: a prompt event's offset is committed only after its outputs are
 delivered to Kafka. How, in Faust's terms:
@@ -22,11 +21,10 @@ delivered to Kafka. How, in Faust's terms:
   broker. Acks must be in order: faust-streaming 0.15's `Consumer._new_offset` commits past a
   single not-yet-acked offset at the head of a partition (its "gap of one" check, issue 606),
   and deliveries to different decision partitions complete in any order.
-* A failed delivery, an exception out of the pipeline, or a decider process that stopped
-  crashes the worker (the agent runs under mode's `CrashingSupervisor`; Faust's default
-  supervisor would restart the agent in place and go on acking later events, committing past
-  the failed one). The event stays unacked, so the next worker processes it again: a duplicate
-  at worst, never a loss.
+* A failed delivery or an exception out of the pipeline crashes the worker (the agent runs
+  under mode's `CrashingSupervisor`; Faust's default supervisor would restart the agent in
+  place and go on acking later events, committing past the failed one). The event stays
+  unacked, so the next worker processes it again: a duplicate at worst, never a loss.
 * SIGKILL loses only what was not committed; those events are processed again after the
   restart and their decisions come out a second time, with the same event_id and action.
 * A rebalance never makes the acker ack across consumer-group generations. When partitions
@@ -58,21 +56,30 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import faust
+import orjson
 from faust.transport.drivers import aiokafka as faust_aiokafka
 from faust.types import TP, EventT, Message, StreamT
 from mode import CrashingSupervisor
 
-from streams.decider import Decided, InlineDecider, PipelineFailure, ProcessDecider, Request
+from airlock.startup import kafka_bootstrap
 from streams.metrics import Metrics
 from streams.topics import Topics
 
 if TYPE_CHECKING:
-    from collections.abc import Generator
-
     from airlock.config import Settings
-    from streams.policy import PolicyStore
+    from streams.pipeline import Outcome, Pipeline
 
 log = logging.getLogger("airlock.worker")
+
+
+class PipelineFailure(RuntimeError):
+    """The pipeline or the producer failed on one event; the worker stops without acking it.
+
+    Its message names the event's topic, partition and offset and the exception's type only:
+    the original exception's text may quote the payload (UnicodeDecodeError does), so it is not
+    chained and not logged.
+    """
+
 
 # Faust settings that matter for throughput and latency (bench/pipeline.py measures them).
 STREAM_BUFFER_MAXSIZE = 4096  # messages buffered per partition before the fetcher pauses it
@@ -87,11 +94,9 @@ BROKER_COMMIT_INTERVAL_S = 1.0  # bounds the replay after a crash to about a sec
 BROKER_COMMIT_EVERY = 5000  # ... or this many acked events, whichever comes first
 MAX_POLL_RECORDS = 1000
 ACK_QUEUE_MAXSIZE = 8192  # events awaiting delivery of their outputs; back-pressure beyond
-# Events handed over together, at most (see run_acked). Decided in the event loop, the first
-# events of a batch paid for the caches Faust's work evicted (about 300 µs for the first, 150 µs
-# for the second, against 70-90 µs late in a batch), and 128 decided 25-30% more events per
-# second than 32 for both workers of bench/pipeline.py; with the decider process, a batch is
-# also one round trip over its pipe.
+# Events decided together, at most (see run_acked). The first events of a batch pay for the
+# caches Faust's work evicted (about 300 µs for the first, 150 µs for the second, against
+# 70-90 µs late in a batch): 128 decided 25-30% more events per second than 32.
 BATCH_MAX = 128
 # A batch also closes when no event came for BATCH_GAP_S (a backlog hands one over every
 # ~0.1 ms; a steady 1,000 events/s, one every millisecond or more), and at the latest
@@ -180,7 +185,7 @@ def faust_app(settings: Settings, *, app_id: str | None = None, **overrides: Any
     prompt content over HTTP.
     """
     options: dict[str, Any] = {
-        "broker": broker_urls(settings.bootstrap),
+        "broker": broker_urls(kafka_bootstrap(settings)),
         "broker_credentials": broker_credentials(settings),
         "key_serializer": "raw",
         "value_serializer": "raw",
@@ -222,14 +227,19 @@ def raw_topic(app: faust.App, name: str) -> faust.TopicT:
     )
 
 
-def log_assignments(app: faust.App, topic: str) -> None:
-    """Log which partitions of the topic this worker consumes, at every rebalance."""
+def log_assignments(
+    app: faust.App, topic: str, on_assigned: Callable[[], None] | None = None
+) -> None:
+    """Log which partitions of the topic this worker consumes, at every rebalance, and call
+    `on_assigned` once the group has given the worker its share."""
 
     @app.on_partitions_assigned.connect  # type: ignore[arg-type]  # mode types it loosely
-    async def on_assigned(_sender: Any, *args: Any, signal: Any, **_: Any) -> None:
-        assigned: set[TP] = args[0] if args else set()
-        mine = sorted(tp.partition for tp in assigned if tp.topic == topic)
+    async def assigned(_sender: Any, *args: Any, signal: Any, **_: Any) -> None:
+        partitions: set[TP] = args[0] if args else set()
+        mine = sorted(tp.partition for tp in partitions if tp.topic == topic)
         log.info("consuming %s partitions %s", topic, mine)
+        if on_assigned is not None:
+            on_assigned()
 
 
 async def send(app: faust.App, topic: str, key: bytes, value: bytes) -> Awaitable[Any]:
@@ -307,8 +317,7 @@ async def run_acked(
     per-event work in between; deciding each at once let that work evict the Hyperscan
     database and the rules from the CPU caches, and a scan in the worker cost about twice what
     it costs in `bench.process`. So while the consumer is behind, events are gathered and
-    handed to `handle` together (to the decider process, one round trip), up to BATCH_MAX at a
-    time. A batch closes when the partition of its
+    handed to `handle` together, up to BATCH_MAX at a time. A batch closes when the partition of its
     last event has nothing more to fetch (the worker is keeping up: a lone event is decided at
     once), when it is full, when flow control is suspended (a rebalance has begun), when no
     event came for BATCH_GAP_S, and at the latest BATCH_WAIT_S after its first event: no event
@@ -409,128 +418,98 @@ class WorkerCounts:
 
 
 def record_outcome(
-    outcome: Decided, metrics: Metrics, counts: WorkerCounts, *, now: float | None = None
+    outcome: Outcome, metrics: Metrics, counts: WorkerCounts, *, now: float | None = None
 ) -> None:
     """Count one outcome in the metrics and the summary counts, once its outputs are delivered.
 
     `now` (epoch seconds) is when the decision reached the broker, the end of the decision
     latency; the clock by default.
     """
-    if outcome.deadletter_reason is not None:
-        reason = outcome.deadletter_reason
+    letter = outcome.deadletter
+    if letter is not None:
+        reason = str(letter["reason"])
         metrics.count_deadletter(reason)
         counts.deadletters[reason] += 1
         return
-    action = outcome.action
-    if action is None:
+    decision = outcome.decision
+    if decision is None:
         return
+    action = decision["action"]
     metrics.count_decision(
         tenant_id=outcome.tenant_id,
         app=outcome.app,
         action=action,
-        findings=outcome.findings,
+        findings=[(f.detector, f.category) for f in outcome.findings],
         scanned_bytes=outcome.scanned_bytes,
         scan_seconds=outcome.scan_seconds,
     )
     counts.actions[action] += 1
-    if outcome.event_time is not None:
-        metrics.observe_latency((time.time() if now is None else now) - outcome.event_time)
-
-
-Published = list[tuple[Decided, list[Awaitable[Any]]]]  # per event: outcome, deliveries
-
-
-@dataclass(slots=True)
-class _Delivered:
-    """Awaitable: one event of a batch published (its outputs handed to the producer) and
-    every output delivered. The acker awaits it in the event's turn."""
-
-    batch: asyncio.Future[Published]
-    index: int
-
-    def __await__(self) -> Generator[Any, None, None]:
-        published = yield from self.batch.__await__()
-        for delivery in published[self.index][1]:
-            yield from delivery.__await__()
-
-
-def _record_delivered(
-    batch: asyncio.Future[Published], index: int, metrics: Metrics, counts: WorkerCounts
-) -> None:
-    record_outcome(batch.result()[index][0], metrics, counts)
+    event_time = decision.get("event_time")
+    if isinstance(event_time, int | float):
+        metrics.observe_latency((time.time() if now is None else now) - event_time / 1000.0)
 
 
 def build_app(
     settings: Settings,
     *,
-    decider: InlineDecider | ProcessDecider,
-    policies: PolicyStore,
+    pipeline: Pipeline,
     metrics: Metrics,
     topics: Topics | None = None,
 ) -> faust.App:
-    """The worker's Faust app: the decide agent plus a timer for policy reload and lag.
-
-    The decider holds the pipeline (streams/decider.py): a batch goes to it as soon as it
-    closes, and its outputs are published once it answers, while the next batch is decided.
-    """
+    """The worker's Faust app: the decide agent plus a timer for policy reload and lag."""
     topics = topics or Topics.from_prefix(settings.topic_prefix)
     app = faust_app(settings)
     prompts = raw_topic(app, topics.prompts)
     counts = WorkerCounts()
 
-    async def publish(
-        events: list[EventT[bytes]], decided: asyncio.Future[list[Decided]]
-    ) -> Published:
-        outcomes = await decided
-        for event, outcome in zip(events, outcomes, strict=True):
-            if outcome.failure is not None:  # nothing of the batch is published
-                message = event.message
-                raise PipelineFailure(
-                    f"the pipeline raised {outcome.failure} on "
-                    f"{message.topic}:{message.partition}:{message.offset}"
+    def decide_one(message: Message, value: bytes | None) -> Outcome:
+        try:
+            return pipeline.process(
+                value, topic=message.topic, partition=message.partition, offset=message.offset
+            )
+        except Exception as exc:
+            # By type and place only: the exception's text may quote the payload.
+            raise PipelineFailure(
+                f"the pipeline raised {type(exc).__name__} on "
+                f"{message.topic}:{message.partition}:{message.offset}"
+            ) from None
+
+    async def publish(message: Message, outcome: Outcome) -> list[Awaitable[Any]]:
+        deliveries: list[Awaitable[Any]] = []
+        key = str(outcome.event_id).encode("utf-8")  # of the decision and the alert
+        if outcome.decision is not None:
+            value = orjson.dumps(outcome.decision)
+            deliveries.append(await send(app, topics.decisions, key, value))
+            if log.isEnabledFor(logging.DEBUG):
+                log.debug(
+                    "event %s tenant %s: %s", outcome.event_id, outcome.tenant_id, outcome.action
                 )
-        published: Published = []
-        for event, outcome in zip(events, outcomes, strict=True):
-            message = event.message
-            deliveries: list[Awaitable[Any]] = []
-            key = str(outcome.event_id).encode("utf-8")  # of the decision and the alert
-            if outcome.decision is not None:
-                deliveries.append(await send(app, topics.decisions, key, outcome.decision))
-                if log.isEnabledFor(logging.DEBUG):
-                    log.debug(
-                        "event %s tenant %s: %s",
-                        outcome.event_id,
-                        outcome.tenant_id,
-                        outcome.action,
-                    )
-            if outcome.alert is not None:
-                deliveries.append(await send(app, topics.alerts, key, outcome.alert))
-            if outcome.deadletter is not None:
-                source = f"{message.topic}:{message.partition}:{message.offset}".encode()
-                deliveries.append(await send(app, topics.deadletter, source, outcome.deadletter))
-                log.warning(
-                    "dead letter %s:%s:%s reason=%s event_id=%s: %s",
-                    message.topic,
-                    message.partition,
-                    message.offset,
-                    outcome.deadletter_reason,
-                    outcome.event_id,
-                    outcome.deadletter_detail,
-                )
-            published.append((outcome, deliveries))
-        return published
+        if outcome.alert is not None:
+            deliveries.append(await send(app, topics.alerts, key, orjson.dumps(outcome.alert)))
+        letter = outcome.deadletter
+        if letter is not None:
+            source = f"{message.topic}:{message.partition}:{message.offset}".encode()
+            deliveries.append(await send(app, topics.deadletter, source, orjson.dumps(letter)))
+            log.warning(
+                "dead letter %s:%s:%s reason=%s event_id=%s: %s",
+                message.topic,
+                message.partition,
+                message.offset,
+                letter["reason"],
+                outcome.event_id,
+                letter["detail"],
+            )
+        return deliveries
 
     async def handle(events: list[EventT[bytes]]) -> list[InFlight]:
-        requests: list[Request] = [
-            (e.value, e.message.topic, e.message.partition, e.message.offset) for e in events
-        ]
-        batch = asyncio.ensure_future(publish(events, await decider.submit(requests)))
-        return [
-            InFlight(
-                event, [_Delivered(batch, i)], partial(_record_delivered, batch, i, metrics, counts)
+        handled = []
+        for event in events:
+            outcome = decide_one(event.message, event.value)
+            deliveries = await publish(event.message, outcome)
+            handled.append(
+                InFlight(event, deliveries, partial(record_outcome, outcome, metrics, counts))
             )
-            for i, event in enumerate(events)
-        ]
+        return handled
 
     @app.agent(
         prompts, name="airlock.decide", concurrency=1, supervisor_strategy=CrashingSupervisor
@@ -538,16 +517,13 @@ def build_app(
     async def decide(stream: StreamT[bytes]) -> None:
         await run_acked(cast("faust.Stream[bytes]", stream), handle)
 
-    log_assignments(app, topics.prompts)
+    log_assignments(app, topics.prompts, metrics.ready.set)
 
     @app.timer(interval=settings.policy_reload_interval_s)  # type: ignore[untyped-decorator]
     async def housekeeping() -> None:
-        decider.check()  # a decider that died while the stream was idle stops the worker now
-        # The decider reloads the same files before its next batch; the errors are reported
-        # here, once.
-        for error in policies.reload_if_changed():
+        for error in pipeline.policies.reload_if_changed():
             metrics.policy_reload_errors.inc()
-            log.error("policy reload failed, the previous policy stays in force: %s", error)
+            log.error("policy reload failed: %s", error)
         await update_lag(app, metrics)
         log_summary(counts)
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 import platform
 from collections.abc import Iterable
 from importlib import metadata
-from threading import Thread
-from typing import TYPE_CHECKING
+from socketserver import ThreadingMixIn
+from threading import Event, Thread
+from typing import TYPE_CHECKING, Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from prometheus_client import (
     CollectorRegistry,
@@ -19,13 +21,11 @@ from prometheus_client import (
     Histogram,
     Info,
     generate_latest,
-    start_http_server,
+    make_wsgi_app,
 )
 
-from detectors.hyperscan_binding import VERSION as HYPERSCAN_VERSION
-
 if TYPE_CHECKING:
-    from wsgiref.simple_server import WSGIServer
+    from collections.abc import Callable
 
 
 # Scanning a 1 KiB prompt takes tens of microseconds: the buckets start at 50 µs.
@@ -76,9 +76,14 @@ def _version(package: str) -> str:
 
 
 class Metrics:
-    """Every metric of the worker. `serve` exposes them; `text` renders them (tests, demo)."""
+    """Every metric of the worker. `serve` exposes them; `text` renders them (tests, demo).
+
+    `ready` is set once the worker has joined its consumer group and been given its partitions:
+    /readyz answers 200 from then on (503 before), /healthz whenever the process serves.
+    """
 
     def __init__(self, deadletter_reasons: Iterable[str] = ()) -> None:
+        self.ready = Event()
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
         self.events = Counter(
@@ -131,7 +136,7 @@ class Metrics:
                 "version": _version("airlock"),
                 "python": platform.python_version(),
                 "faust": _version("faust-streaming"),
-                "hyperscan": HYPERSCAN_VERSION.split()[0],
+                "hyperscan": _version("hyperscan"),
             }
         )
         for reason in deadletter_reasons:
@@ -198,5 +203,32 @@ class Metrics:
         return generate_latest(self.registry).decode("utf-8")
 
     def serve(self, host: str, port: int) -> tuple[WSGIServer, Thread]:
-        """Serve /metrics on host:port from a daemon thread."""
-        return start_http_server(port, host, self.registry)
+        """Serve /metrics, /healthz and /readyz on host:port from a daemon thread."""
+        server = make_server(host, port, self.wsgi_app(), _Server, handler_class=_QuietHandler)
+        thread = Thread(target=server.serve_forever, name="metrics", daemon=True)
+        thread.start()
+        return server, thread
+
+    def wsgi_app(self) -> Callable[..., Any]:
+        metrics_app = make_wsgi_app(self.registry)
+        ready = self.ready
+
+        def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+            path = environ.get("PATH_INFO", "")
+            if path in ("/healthz", "/readyz"):
+                ok = path == "/healthz" or ready.is_set()
+                status = "200 OK" if ok else "503 Service Unavailable"
+                start_response(status, [("Content-Type", "text/plain; charset=utf-8")])
+                return [b"ok\n" if ok else b"not ready: no partitions assigned yet\n"]
+            return metrics_app(environ, start_response)
+
+        return app
+
+
+class _Server(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # scrapes and probes every few seconds: not worth a log line each

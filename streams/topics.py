@@ -10,6 +10,8 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from airlock.startup import kafka_bootstrap
+
 if TYPE_CHECKING:
     from airlock.config import Settings
 
@@ -58,7 +60,7 @@ class TopicError(RuntimeError):
 def kafka_config(settings: Settings) -> dict[str, Any]:
     """The librdkafka connection settings (bootstrap, security) of every confluent client."""
     config: dict[str, Any] = {
-        "bootstrap.servers": settings.bootstrap,
+        "bootstrap.servers": kafka_bootstrap(settings),
         "security.protocol": settings.kafka_security_protocol,
     }
     if settings.kafka_sasl_mechanism:
@@ -88,7 +90,7 @@ def create_topics(settings: Settings, topics: Topics) -> list[str]:
     try:
         existing = set(admin.list_topics(timeout=CREATE_TIMEOUT_S).topics)
     except KafkaException as exc:
-        raise TopicError(f"cannot list the topics on {settings.bootstrap}: {exc}") from exc
+        raise TopicError(f"cannot list the topics on {kafka_bootstrap(settings)}: {exc}") from exc
     wanted = [name for name in topics.all() if name not in existing]
     if not wanted:
         return []
@@ -115,7 +117,9 @@ def create_topics(settings: Settings, topics: Topics) -> list[str]:
             error = exc.args[0] if exc.args else None
             if isinstance(error, KafkaError) and error.code() == KafkaError.TOPIC_ALREADY_EXISTS:
                 continue  # created meanwhile by another worker: fine
-            raise TopicError(f"cannot create topic {name} on {settings.bootstrap}: {exc}") from exc
+            raise TopicError(
+                f"cannot create topic {name} on {kafka_bootstrap(settings)}: {exc}"
+            ) from exc
         created.append(name)
     _wait_until_visible(admin, wanted)
     return created

@@ -1,9 +1,9 @@
 """`airlock worker`: run the Faust app that decides prompt events, configured from AIRLOCK_*.
 
 Startup fails fast, with one line naming what is wrong, on a bad configuration, rule or policy
-file (exit 2); the topics are created if missing, /metrics is served, the decider loads the
-rules (streams/decider.py), and the Faust worker runs until SIGTERM or SIGINT, when it stops
-consuming, commits what is delivered and exits.
+file (exit 2); the topics are created if missing, /metrics, /healthz and /readyz are served,
+and the Faust worker runs until SIGTERM or SIGINT, when it stops consuming, commits what is
+delivered and exits.
 """
 
 from __future__ import annotations
@@ -14,14 +14,9 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import ValidationError
-
-if TYPE_CHECKING:
-    from airlock.config import Settings
-    from streams.pipeline import Pipeline
-    from streams.policy import PolicyStore
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
 
@@ -68,33 +63,6 @@ def fail(message: str) -> int:
     return EXIT_CONFIG
 
 
-class StartError(Exception):
-    """A rule or policy file the worker cannot start with; the message names it."""
-
-
-def load_policies(settings: Settings) -> PolicyStore:
-    """The tenants' policies; StartError on a malformed file."""
-    from streams.policy import PolicyError, PolicyStore
-
-    try:
-        return PolicyStore(settings.policy_dir, monitor_only=settings.monitor_only)
-    except PolicyError as exc:
-        raise StartError(f"bad policy: {exc}") from None
-
-
-def load_pipeline(settings: Settings, policies: PolicyStore) -> Pipeline:
-    """The detection rules compiled into a pipeline deciding by `policies`; StartError on a
-    rule the catalogue or Hyperscan rejects."""
-    from detectors.rules import RuleError
-    from streams.pipeline import Pipeline
-
-    try:
-        engine = settings.engine()
-    except (RuleError, ValueError, OSError) as exc:
-        raise StartError(f"cannot load the detection rules: {exc}") from None
-    return Pipeline(engine, policies, settings.max_event_bytes)
-
-
 def run_worker(args: argparse.Namespace) -> int:
     # Heavy imports here, so that `airlock --help` stays fast.
     from airlock.config import Settings, describe_errors
@@ -118,14 +86,10 @@ def run_worker(args: argparse.Namespace) -> int:
             "AIRLOCK_HASH_KEY is not set: value hashes use a random per-process key and do "
             "not correlate across workers or restarts"
         )
-    # The rules are loaded where events are decided: here when inline, else in the decider
-    # process, which stops the worker with the same message and exit status. The policies are
-    # loaded here in both cases: the worker reports their reload errors.
-    pipeline: Pipeline | None = None
+    from airlock.startup import StartError, load_pipeline
+
     try:
-        policies = load_policies(settings)
-        if settings.decider == "inline":
-            pipeline = load_pipeline(settings, policies)
+        pipeline = load_pipeline(settings)
     except StartError as exc:
         return fail(str(exc))
 
@@ -147,40 +111,23 @@ def run_worker(args: argparse.Namespace) -> int:
         )
 
     from streams.app import build_app
-    from streams.decider import InlineDecider, ProcessDecider
 
-    decider: InlineDecider | ProcessDecider
-    if pipeline is None:
-        decider = ProcessDecider()
-        try:
-            decider.start()
-        except (RuntimeError, OSError) as exc:
-            return fail(str(exc))
-        deciding = "in a process of its own"
-    else:
-        decider = InlineDecider(pipeline)
-        deciding = f"inline, {len(pipeline.engine.rules)} rules"
-    try:
-        app = build_app(
-            settings, decider=decider, policies=policies, metrics=metrics, topics=topics
-        )
-        log.info(
-            "worker starting: group %s, %s -> %s, %s, %s; policies for %s%s; "
-            "deciding %s; metrics on http://%s:%d/metrics",
-            settings.group_id,
-            topics.prompts,
-            topics.decisions,
-            topics.alerts,
-            topics.deadletter,
-            ", ".join(policies.tenants),
-            " (monitor only)" if settings.monitor_only else "",
-            deciding,
-            settings.metrics_host,
-            settings.metrics_port,
-        )
-        return run_faust_worker(app, level)
-    finally:
-        decider.close()
+    app = build_app(settings, pipeline=pipeline, metrics=metrics, topics=topics)
+    log.info(
+        "worker starting: group %s, %s -> %s, %s, %s; policies for %s%s; %d rules; "
+        "metrics on http://%s:%d/metrics",
+        settings.group_id,
+        topics.prompts,
+        topics.decisions,
+        topics.alerts,
+        topics.deadletter,
+        ", ".join(pipeline.policies.tenants),
+        " (monitor only)" if settings.monitor_only else "",
+        len(pipeline.engine.rules),
+        settings.metrics_host,
+        settings.metrics_port,
+    )
+    return run_faust_worker(app, level)
 
 
 def run_faust_worker(app: Any, level: int) -> int:

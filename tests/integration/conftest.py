@@ -10,6 +10,7 @@ import pytest
 from confluent_kafka.admin import AdminClient
 
 from airlock.config import Settings
+from airlock.startup import build_engine
 from streams import kafka_local
 from streams.topics import create_topics
 from tests.integration.pipeline_support import Namespace, WorkerProcess
@@ -29,7 +30,7 @@ def kafka_bootstrap() -> str:
 def warm_engine_cache() -> None:
     """Compile the detection catalogue once, into the disk cache every worker process reads, so
     that each worker the tests start loads it in milliseconds instead of compiling it again."""
-    Settings().engine()
+    build_engine(Settings())
 
 
 @pytest.fixture

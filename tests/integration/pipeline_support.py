@@ -22,7 +22,6 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from streams.topics import Topics
 
-READY_LINE = "consuming "
 START_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 30.0
 TEST_HASH_KEY = "integration-test-hash-key"
@@ -73,10 +72,8 @@ class WorkerProcess:
         self.log_path = log_path
         self.env = namespace.env(AIRLOCK_METRICS_PORT=str(self.metrics_port), **env)
         self.process: subprocess.Popen[bytes] | None = None
-        self._ready_before = 0
 
     def start(self, *, wait: bool = True) -> WorkerProcess:
-        self._ready_before = self.log_text().count(READY_LINE) if self.log_path.exists() else 0
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "airlock.cli", "worker"],
@@ -93,26 +90,27 @@ class WorkerProcess:
         return self.log_path.read_bytes().decode("utf-8", "replace")
 
     def wait_ready(self, timeout: float = START_TIMEOUT_S) -> None:
-        """Wait until the worker logs that it consumes its partitions, and /metrics answers."""
+        """Wait until the worker says on /readyz that its group gave it its partitions."""
         assert self.process is not None
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        while not self.ready():
             if self.process.poll() is not None:
                 raise AssertionError(
                     f"the worker exited with {self.process.returncode}:\n{self.log_text()[-4000:]}"
                 )
-            ready = self.log_text().count(READY_LINE) > self._ready_before
-            if ready and self._metrics_answer():
-                return
-            time.sleep(0.2)
-        raise AssertionError(f"the worker was not ready within {timeout:.0f} s:\n{self.log_text()}")
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"the worker was not ready within {timeout:.0f} s:\n{self.log_text()[-4000:]}"
+                )
+            time.sleep(0.1)
 
-    def _metrics_answer(self) -> bool:
+    def ready(self) -> bool:
+        url = f"http://127.0.0.1:{self.metrics_port}/readyz"
         try:
-            self.metrics_text()
-        except OSError:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                return bool(response.status == 200)
+        except OSError:  # not serving yet, or 503 (HTTPError is an OSError)
             return False
-        return True
 
     def metrics_text(self) -> str:
         url = f"http://127.0.0.1:{self.metrics_port}/metrics"
@@ -144,28 +142,6 @@ class WorkerProcess:
         assert self.process is not None
         self.process.send_signal(signal.SIGKILL)
         self.process.wait(10)
-
-    def decider_pid(self) -> int:
-        """The pid of the worker's decider process (streams/decider.py), its only child."""
-        assert self.process is not None
-        tasks = Path(f"/proc/{self.process.pid}/task").iterdir()
-        children = [int(pid) for task in tasks for pid in (task / "children").read_text().split()]
-        assert len(children) == 1, f"expected one decider process, found {children}"
-        return children[0]
-
-
-def process_gone(pid: int, timeout: float) -> bool:
-    """Whether the process exits (or is a zombie awaiting its reaper) within `timeout` s."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            return True
-        if state == "Z":
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def new_producer(bootstrap: str) -> Producer:

@@ -14,7 +14,7 @@ from confluent_kafka import Consumer, Producer
 from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]  # no re-export
 
 from streams import kafka_local
-from tests.kafka_cli import run_cli
+from tests.kafka_cli import free_port_pair, run_cli
 
 pytestmark = pytest.mark.kafka
 
@@ -29,17 +29,6 @@ def port_answers(port: int) -> bool:
             return True
     except OSError:
         return False
-
-
-def free_port_pair() -> int:
-    """A port p with p and p + 1 both free on 127.0.0.1 (broker and controller)."""
-    for _ in range(50):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port: int = probe.getsockname()[1]
-        if port < 65535 and not port_answers(port + 1):
-            return port
-    raise AssertionError("no two consecutive free ports on 127.0.0.1")
 
 
 def create_topic(bootstrap: str, name: str) -> None:

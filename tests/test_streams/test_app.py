@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -20,11 +22,11 @@ from streams.app import (
     BATCH_MAX,
     InFlight,
     OrderedAcker,
+    PipelineFailure,
     WorkerCounts,
     record_outcome,
     run_acked,
 )
-from streams.decider import PipelineFailure, decide_batch
 from streams.metrics import Metrics
 from streams.pipeline import DEADLETTER_REASONS, Pipeline
 
@@ -334,18 +336,15 @@ async def wait_until(condition: Callable[[], bool]) -> None:
 def test_record_outcome_counts_decisions_findings_and_dead_letters(pipeline: Pipeline) -> None:
     metrics = Metrics(DEADLETTER_REASONS)
     counts = WorkerCounts()
-    clean, secret, broken = decide_batch(
-        pipeline,
-        [
-            (encode(make_event("a haiku")), "t", 0, 0),
-            (
+    clean, secret, broken = (
+        pipeline.process(value, topic="t", partition=0, offset=offset)
+        for offset, value in enumerate(
+            [
+                encode(make_event("a haiku")),
                 encode(make_event("key AKIAQ5MZ3W7XK2NBR4TY", tenant_id="acme", event_id="e2")),
-                "t",
-                0,
-                1,
-            ),
-            (b"{", "t", 0, 2),
-        ],
+                b"{",
+            ]
+        )
     )
     for outcome in (clean, clean, secret, broken):
         record_outcome(outcome, metrics, counts, now=1_760_000_000.5)
@@ -441,3 +440,27 @@ def test_the_worker_consumer_refuses_faust_s_ack_of_a_message_no_agent_was_hande
 
     skipped_recorded, handed_recorded, acked = asyncio.run(ack_both())
     assert (skipped_recorded, handed_recorded, acked) == (False, True, [8])
+
+
+def test_readyz_answers_once_partitions_are_assigned_and_healthz_always() -> None:
+    metrics = Metrics()
+    server, _thread = metrics.serve("127.0.0.1", 0)
+    port = server.server_address[1]
+    try:
+
+        def status(path: str) -> int:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as r:
+                    return int(r.status)
+            except urllib.error.HTTPError as error:
+                return error.code
+
+        assert status("/healthz") == 200
+        assert status("/readyz") == 503
+        metrics.ready.set()
+        assert status("/readyz") == 200
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:
+            assert b"airlock_build_info" in response.read()
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -4,14 +4,14 @@
 from __future__ import annotations
 
 import os
-import socket
 from pathlib import Path
 
 import pytest
 
 from airlock.config import REPO_ROOT, Settings
+from airlock.startup import kafka_bootstrap
 from streams import kafka_local
-from tests.kafka_cli import run_cli
+from tests.kafka_cli import free_port_pair, run_cli
 
 
 @pytest.fixture(autouse=True)
@@ -21,22 +21,11 @@ def no_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(name)
 
 
-def free_port_pair() -> int:
-    """A port whose next port is free too (the controller's)."""
-    for _ in range(50):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port: int = probe.getsockname()[1]
-        if port < 65534 and not kafka_local._port_in_use(port + 1):
-            return port
-    raise RuntimeError("no free pair of ports")
-
-
 def test_defaults() -> None:
     assert kafka_local.state_folder().root == REPO_ROOT / ".airlock" / "kafka"
     assert kafka_local.broker_port() == 9092
     assert kafka_local.bootstrap_servers() == "127.0.0.1:9092"
-    assert Settings().bootstrap == "127.0.0.1:9092"
+    assert kafka_bootstrap(Settings()) == "127.0.0.1:9092"
 
 
 def test_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -44,7 +33,7 @@ def test_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("AIRLOCK_KAFKA_PORT", " 19092 ")
     assert kafka_local.state_folder().root == tmp_path / "state" / "kafka"
     assert kafka_local.bootstrap_servers() == "127.0.0.1:19092"
-    assert Settings().bootstrap == "127.0.0.1:19092"
+    assert kafka_bootstrap(Settings()) == "127.0.0.1:19092"
 
 
 def test_relative_and_home_state_dirs_are_made_absolute(

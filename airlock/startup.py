@@ -1,0 +1,67 @@
+"""Start-up wiring: the settings made into what runs (the broker's address, the engine, the
+policies, the pipeline), in one place for the worker, the command line, the gateway and the
+benchmarks. `airlock.config` only reads settings; everything that builds lives here.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from airlock.config import Settings
+    from detectors.engine import Engine
+    from streams.pipeline import Pipeline
+    from streams.policy import PolicyStore
+
+
+class StartError(Exception):
+    """A rule or policy file that cannot be loaded; the message names it and says why."""
+
+
+def kafka_bootstrap(settings: Settings) -> str:
+    """The Kafka bootstrap servers to use: configured, or the local broker's."""
+    if settings.kafka_bootstrap:
+        return settings.kafka_bootstrap
+    from streams.kafka_local import bootstrap_servers
+
+    return bootstrap_servers(settings)
+
+
+def build_engine(settings: Settings, **overrides: Any) -> Engine:
+    """The detection engine the settings describe: the catalogue, the extra rules and the
+    tenant dictionaries, compiled (or loaded from the disk cache)."""
+    from detectors.dictionary import Dictionary
+    from detectors.engine import Engine
+    from detectors.rules import load_catalogue
+
+    return Engine(
+        load_catalogue(settings.rules),
+        hash_key=settings.hash_key_bytes,
+        dictionaries=[Dictionary.from_file(p) for p in settings.dictionaries],
+        cache_dir=settings.cache_dir,
+        **overrides,
+    )
+
+
+def load_policies(settings: Settings) -> PolicyStore:
+    """The tenants' policies; StartError on a malformed file."""
+    from streams.policy import PolicyError, PolicyStore
+
+    try:
+        return PolicyStore(settings.policy_dir, monitor_only=settings.monitor_only)
+    except PolicyError as exc:
+        raise StartError(f"bad policy: {exc}") from None
+
+
+def load_pipeline(settings: Settings) -> Pipeline:
+    """The pipeline that decides prompt events: the engine and the policies; StartError on a
+    rule the catalogue or Hyperscan rejects, or a malformed policy."""
+    from detectors.rules import RuleError
+    from streams.pipeline import Pipeline
+
+    policies = load_policies(settings)
+    try:
+        engine = build_engine(settings)
+    except (RuleError, ValueError, OSError) as exc:
+        raise StartError(f"cannot load the detection rules: {exc}") from None
+    return Pipeline(engine, policies, settings.max_event_bytes)

@@ -30,7 +30,7 @@ lint: setup
 
 # Everything that needs no broker and no JDK.
 unit: setup
-	$(TEST_ENV) $(BIN)/python -m pytest -m "not kafka" -q
+	$(TEST_ENV) $(BIN)/python -m pytest -m "not kafka" -q -n 2
 
 test: lint install-check
 	bash scripts/checkout-unchanged env $(TEST_ENV) $(BIN)/python -m pytest

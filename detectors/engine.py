@@ -68,12 +68,6 @@ WIDE = 512
 CONFIDENCE_LEVELS = ("low", "medium", "high")
 _LEVEL = {name: level for level, name in enumerate(CONFIDENCE_LEVELS)}
 _TOP = len(CONFIDENCE_LEVELS) - 1
-# The rule patterns compile in the order of a salted hash of their names (rule id, pattern
-# index): an order that does not depend on the catalogue's file layout, and that stays put
-# for the other patterns when one is added. Orders differ by up to a fifth in scan time;
-# `python -m bench.compile_order` times a range of salts on a corpus other than the
-# throughput benchmark's and names the fastest.
-ORDER_SALT = 20
 
 # Ends of one pattern closer than this many bytes join one run: a token of 40 characters
 # ends a prefilter match at each of its last characters, and one window covers them all.
@@ -212,11 +206,6 @@ class Allowlist:
         return secret and self.is_placeholder(value)
 
 
-def _order_key(salt: int, entry: _Entry) -> bytes:
-    name = f"{salt}:{entry.rule.id}:{entry.pattern_index}"
-    return hashlib.sha256(name.encode()).digest()
-
-
 class Engine:
     """A compiled catalogue. Not thread-safe: give each thread its own Engine (own scratch)."""
 
@@ -227,7 +216,6 @@ class Engine:
         hash_key: bytes,
         dictionaries: Sequence[Dictionary] = (),
         cache_dir: Path | None = None,
-        order_salt: int = ORDER_SALT,
     ) -> None:
         self.rules = list(rules) if rules is not None else load_catalogue()
         self.dictionaries = list(dictionaries)
@@ -255,8 +243,6 @@ class Engine:
                         ),
                     )
                 )
-        # The order sets Hyperscan's plan, so the scan's speed, never its matches: ORDER_SALT.
-        self._entries.sort(key=lambda e: _order_key(order_salt, e))
         for dictionary in self.dictionaries:
             rule = dictionary.rule()
             for term in dictionary.terms:

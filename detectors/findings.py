@@ -1,4 +1,8 @@
-"""The Finding: what the engine reports for one detected value, never the value itself."""
+"""The Finding: what the engine reports for one detected value, never the value itself.
+
+Kept apart from detectors/engine.py because the engine may be compiled with mypyc (setup.py)
+and a compiled class cannot subclass a tuple; this module stays interpreted.
+"""
 
 from __future__ import annotations
 

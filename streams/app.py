@@ -222,14 +222,17 @@ def raw_topic(app: faust.App, name: str) -> faust.TopicT:
     )
 
 
-def log_assignments(app: faust.App, topic: str) -> None:
-    """Log which partitions of the topic this worker consumes, at every rebalance."""
+def log_assignments(app: faust.App, topic: str, on_ready: Callable[[], None] | None = None) -> None:
+    """Log which partitions of the topic this worker consumes, at every rebalance; then call
+    `on_ready` (the worker's /readyz answers from the first assignment on)."""
 
     @app.on_partitions_assigned.connect  # type: ignore[arg-type]  # mode types it loosely
     async def on_assigned(_sender: Any, *args: Any, signal: Any, **_: Any) -> None:
         assigned: set[TP] = args[0] if args else set()
         mine = sorted(tp.partition for tp in assigned if tp.topic == topic)
         log.info("consuming %s partitions %s", topic, mine)
+        if on_ready is not None:
+            on_ready()
 
 
 async def send(app: faust.App, topic: str, key: bytes, value: bytes) -> Awaitable[Any]:
@@ -432,6 +435,8 @@ def record_outcome(
         scanned_bytes=outcome.scanned_bytes,
         scan_seconds=outcome.scan_seconds,
     )
+    if outcome.alert is not None:
+        metrics.count_alert(outcome.tenant_id, outcome.alert)
     counts.actions[action] += 1
     if outcome.event_time is not None:
         metrics.observe_latency((time.time() if now is None else now) - outcome.event_time)
@@ -538,7 +543,7 @@ def build_app(
     async def decide(stream: StreamT[bytes]) -> None:
         await run_acked(cast("faust.Stream[bytes]", stream), handle)
 
-    log_assignments(app, topics.prompts)
+    log_assignments(app, topics.prompts, metrics.mark_ready)
 
     @app.timer(interval=settings.policy_reload_interval_s)  # type: ignore[untyped-decorator]
     async def housekeeping() -> None:

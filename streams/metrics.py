@@ -1,17 +1,22 @@
 """The worker's Prometheus metrics, in a registry of their own, served on /metrics.
 
-Labels carry identifiers only (tenant, app, action, detector, category, dead-letter reason,
-topic, partition), never a value taken from a prompt.
+Labels carry identifiers only (tenant, app, action, detector, category, alert severity,
+dead-letter reason, topic, partition), never a value taken from a prompt. The same server
+answers Kubernetes' probes: /healthz (the process serves) and /readyz (the worker consumes).
 """
 
 from __future__ import annotations
 
 import platform
-from collections.abc import Iterable
+import socket
+from collections.abc import Callable, Iterable
 from importlib import metadata
-from threading import Thread
-from typing import TYPE_CHECKING
+from socketserver import ThreadingMixIn
+from threading import Event, Thread
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
+import orjson
 from prometheus_client import (
     CollectorRegistry,
     Counter,
@@ -19,14 +24,10 @@ from prometheus_client import (
     Histogram,
     Info,
     generate_latest,
-    start_http_server,
+    make_wsgi_app,
 )
 
 from detectors.hyperscan_binding import VERSION as HYPERSCAN_VERSION
-
-if TYPE_CHECKING:
-    from wsgiref.simple_server import WSGIServer
-
 
 # Scanning a 1 KiB prompt takes tens of microseconds: the buckets start at 50 µs.
 SCAN_BUCKETS = (
@@ -66,6 +67,8 @@ LATENCY_BUCKETS = (
 # under "other", so that a flood of made-up tenant ids cannot blow up the series count.
 MAX_TENANTS = 1000
 OTHER = "other"
+# OCSF severity names an alert can carry (streams/ocsf.py); anything else counts as "unknown".
+ALERT_SEVERITIES = frozenset({"Informational", "Low", "Medium", "High", "Critical"})
 
 
 def _version(package: str) -> str:
@@ -120,6 +123,12 @@ class Metrics:
             ("topic", "partition"),
             registry=r,
         )
+        self.alerts = Counter(
+            "airlock_alerts",
+            "OCSF alerts raised on the alerts topic, by tenant and severity.",
+            ("tenant", "severity"),
+            registry=r,
+        )
         self.policy_reload_errors = Counter(
             "airlock_policy_reload_errors",
             "Policy files that failed to reload (the previous policy stays in force).",
@@ -144,6 +153,8 @@ class Metrics:
         self._event_counters: dict[tuple[str | None, str | None, str], Counter] = {}
         self._finding_counters: dict[tuple[str, str], Counter] = {}
         self._deadletter_counters: dict[str, Counter] = {}
+        # Set once the worker has joined its consumer group and been given partitions: /readyz.
+        self.ready = Event()
 
     def _tenant(self, tenant_id: str | None) -> str:
         if tenant_id is None:
@@ -187,6 +198,17 @@ class Metrics:
             counter = self._deadletter_counters[reason] = self.deadletters.labels(reason=reason)
         counter.inc()
 
+    def count_alert(self, tenant_id: str | None, alert: bytes) -> None:
+        """Count one OCSF alert delivered, by its tenant and severity (read from the alert)."""
+        severity = orjson.loads(alert).get("severity")
+        if severity not in ALERT_SEVERITIES:
+            severity = "unknown"
+        self.alerts.labels(tenant=self._tenant(tenant_id), severity=severity).inc()
+
+    def mark_ready(self) -> None:
+        """The worker consumes: /readyz answers 200 from now on."""
+        self.ready.set()
+
     def observe_latency(self, seconds: float) -> None:
         self.decision_latency.observe(max(seconds, 0.0))
 
@@ -198,5 +220,45 @@ class Metrics:
         return generate_latest(self.registry).decode("utf-8")
 
     def serve(self, host: str, port: int) -> tuple[WSGIServer, Thread]:
-        """Serve /metrics on host:port from a daemon thread."""
-        return start_http_server(port, host, self.registry)
+        """Serve /metrics, /healthz and /readyz on host:port from a daemon thread."""
+        server_class = _ThreadingServer6 if ":" in host else _ThreadingServer
+        server: WSGIServer = make_server(
+            host, port, self._wsgi_app(), server_class, handler_class=_QuietHandler
+        )
+        thread = Thread(target=server.serve_forever, name="airlock-metrics", daemon=True)
+        thread.start()
+        return server, thread
+
+    def _wsgi_app(self) -> Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]:
+        metrics_app = make_wsgi_app(self.registry)
+
+        def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+            path = environ.get("PATH_INFO", "")
+            if path == "/healthz":
+                return _plain(start_response, "200 OK", b"ok\n")
+            if path == "/readyz":
+                if self.ready.is_set():
+                    return _plain(start_response, "200 OK", b"ready\n")
+                return _plain(start_response, "503 Service Unavailable", b"not consuming yet\n")
+            result: Iterable[bytes] = metrics_app(environ, start_response)
+            return result
+
+        return app
+
+
+def _plain(start_response: Callable[..., Any], status: str, body: bytes) -> list[bytes]:
+    start_response(status, [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+class _ThreadingServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _ThreadingServer6(_ThreadingServer):
+    address_family = socket.AF_INET6
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        """Probes and scrapes come every few seconds: no access log line for each."""

@@ -17,7 +17,7 @@ EXT      := $(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_config_v
 # The engine's binding to the Hyperscan library, in C (setup.py); pip builds it on install too.
 BINDING  := detectors/hyperscan_binding$(EXT)
 
-.PHONY: setup build demo test lint unit integration bench clean
+.PHONY: setup tools build demo test lint unit integration bench clean
 
 $(STAMP): pyproject.toml
 	@bash scripts/require-system-tools
@@ -27,7 +27,12 @@ $(STAMP): pyproject.toml
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
-setup: $(STAMP)
+# The deployment tests' CLI that neither apt nor pip provides: helm, built from the Go module
+# proxy into .tools/bin (promtool and prometheus come with scripts/require-system-tools).
+tools:
+	@bash scripts/install-helm
+
+setup: $(STAMP) tools
 
 $(COMPILED:.py=$(EXT)) &: $(COMPILED) $(STAMP)
 	@mkdir -p build

@@ -194,9 +194,9 @@ def test_prometheus_evaluates_every_dashboard_and_alert_expression(
 ) -> None:
     worker = start_worker()
     probe = f"http://127.0.0.1:{worker.metrics_port}"
-    for path, answer in (("/healthz", b"ok\n"), ("/readyz", b"ready\n")):
+    for path, body in (("/healthz", b"ok\n"), ("/readyz", b"ready\n")):
         with urllib.request.urlopen(probe + path, timeout=5) as response:
-            assert (response.status, response.read()) == (200, answer), path
+            assert (response.status, response.read()) == (200, body), path
 
     prometheus = prometheus_for(worker)
 

@@ -49,7 +49,7 @@ def test_the_bake_step_writes_a_database_a_second_process_loads(tmp_path: Path) 
     line = next(
         line for line in DOCKERFILE.read_text().splitlines() if "Settings().engine()" in line
     )
-    code = shlex.split(line.split("RUN ", 1)[1].split("&&", 1)[0])[2]
+    code = shlex.split(line.split("RUN ", 1)[1].split("&&", 1)[0].rstrip(" \\"))[2]
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIRLOCK_")}
     env["AIRLOCK_CACHE_DIR"] = str(tmp_path)
     for _ in range(2):

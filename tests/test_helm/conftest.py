@@ -23,8 +23,8 @@ import yaml
 REPO = Path(__file__).resolve().parents[2]
 CHART = REPO / "helm" / "airlock"
 CI_VALUES = sorted((CHART / "ci").glob("*.yaml"))
-# helm built with `go install` carries no Kubernetes version of its own (it says 1.20): name one
-# that the chart's kubeVersion accepts and kubernetes-validate ships schemas for.
+# The Kubernetes version the manifests are rendered for and validated against (the chart asks
+# for 1.25 or later; kubernetes-validate ships the schemas of each release).
 KUBE_VERSION = "1.31.0"
 SKIP_ENV = "AIRLOCK_SKIP_DEPLOY_TOOLS"
 INSTALLERS = {

@@ -26,17 +26,17 @@ COPY streams streams
 COPY edge edge
 COPY schemas schemas
 COPY scripts/compile.py scripts/compile.py
-RUN pip install --no-cache-dir /src
-
-# The modules the Makefile's COMPILED list names, compiled with mypyc where they are installed
-# (mypy only for this step), as `make build` does in a checkout.
-WORKDIR /opt/airlock/venv/lib/python3.11/site-packages
-RUN pip install --no-cache-dir mypy==2.4.1 \
-    && python /src/scripts/compile.py \
+# The project, then the modules the Makefile's COMPILED list names, compiled with mypyc here as
+# `make build` does in a checkout and put beside the installed sources (mypy only for this step;
+# a compiled module newer than its .py is the one Python imports).
+RUN pip install --no-cache-dir /src \
+    && pip install --no-cache-dir mypy==2.4.1 \
+    && python scripts/compile.py \
         detectors/engine.py detectors/masking.py detectors/validators.py detectors/rules.py \
         detectors/source_code.py detectors/pattern_shape.py \
         streams/pipeline.py streams/policy.py streams/ocsf.py streams/metrics.py \
-    && rm -rf build \
+    && cp detectors/*.so /opt/airlock/venv/lib/python3.11/site-packages/detectors/ \
+    && cp streams/*.so /opt/airlock/venv/lib/python3.11/site-packages/streams/ \
     && pip uninstall --no-cache-dir -y mypy
 
 # The catalogue's Hyperscan database, compiled now so that a pod loads it in milliseconds. Its

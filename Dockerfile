@@ -43,6 +43,8 @@ RUN pip install --no-cache-dir /src \
 # cache key holds Hyperscan's version and the build machine's CPU platform (tune and feature
 # flags): on a node whose CPU differs, the worker compiles it once into its own writable cache
 # (the chart seeds an emptyDir from this folder and points AIRLOCK_CACHE_DIR at it).
+# (From outside /src: `python -c` imports the installed package, not the source tree.)
+WORKDIR /opt/airlock
 ENV AIRLOCK_CACHE_DIR=/opt/airlock/cache
 RUN python -c "from airlock.config import Settings; Settings().engine()" \
     && ls /opt/airlock/cache/*.hsdb

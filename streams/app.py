@@ -564,6 +564,7 @@ async def update_lag(app: faust.App, metrics: Metrics) -> None:
     consumer = app.consumer
     try:
         assigned: list[TP] = sorted(consumer.assignment())
+        metrics.retain_lag((tp.topic, tp.partition) for tp in assigned)
         if not assigned:
             return
         highwaters = await consumer.highwaters(*assigned)

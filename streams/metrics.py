@@ -153,6 +153,7 @@ class Metrics:
         self._event_counters: dict[tuple[str | None, str | None, str], Counter] = {}
         self._finding_counters: dict[tuple[str, str], Counter] = {}
         self._deadletter_counters: dict[str, Counter] = {}
+        self._lag_partitions: set[tuple[str, str]] = set()  # (topic, partition) with a lag
         # Set once the worker has joined its consumer group and been given partitions: /readyz.
         self.ready = Event()
 
@@ -213,7 +214,16 @@ class Metrics:
         self.decision_latency.observe(max(seconds, 0.0))
 
     def set_lag(self, topic: str, partition: int, lag: int) -> None:
+        self._lag_partitions.add((topic, str(partition)))
         self.consumer_lag.labels(topic=topic, partition=str(partition)).set(max(lag, 0))
+
+    def retain_lag(self, partitions: Iterable[tuple[str, int]]) -> None:
+        """Drop the lag of the partitions this worker no longer consumes: after a rebalance
+        another worker reports them, and a stale value here would be counted twice."""
+        keep = {(topic, str(partition)) for topic, partition in partitions}
+        for labels in self._lag_partitions - keep:
+            self.consumer_lag.remove(*labels)
+        self._lag_partitions &= keep
 
     def text(self) -> str:
         """The exposition text /metrics serves."""

@@ -63,3 +63,15 @@ def test_alerts_are_counted_by_tenant_and_severity() -> None:
     # A severity the OCSF enumeration lacks is not a label value: the series count stays bounded.
     assert 'airlock_alerts_total{severity="unknown",tenant="unknown"} 1.0' in text
     assert "sk-canary" not in text
+
+
+def test_the_lag_of_partitions_moved_away_is_dropped() -> None:
+    metrics = Metrics()
+    metrics.set_lag("airlock.prompts", 0, 5)
+    metrics.set_lag("airlock.prompts", 1, 7)
+    metrics.retain_lag([("airlock.prompts", 1)])
+    text = metrics.text()
+    assert 'airlock_consumer_lag{partition="1",topic="airlock.prompts"} 7.0' in text
+    assert 'partition="0"' not in text
+    metrics.retain_lag([])
+    assert "airlock_consumer_lag{" not in metrics.text()

@@ -8,7 +8,7 @@ PYTHON ?= python3
 # Test runs keep their bytecode outside the checkout too (tests/conftest.py: where the rest goes).
 TEST_ENV := PYTHONPYCACHEPREFIX=$(HOME)/.cache/airlock-tests/pycache
 
-.PHONY: setup demo test unit lint install-check accelerate bench clean
+.PHONY: setup tools demo test unit lint install-check accelerate bench clean
 
 $(STAMP): pyproject.toml scripts/require-system-tools
 	@bash scripts/require-system-tools
@@ -18,7 +18,12 @@ $(STAMP): pyproject.toml scripts/require-system-tools
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
-setup: $(STAMP)
+# The deployment tests' CLI that neither apt nor pip provides: helm, built from the Go module
+# proxy into .tools/bin (promtool and prometheus come with scripts/require-system-tools).
+tools:
+	@bash scripts/install-helm
+
+setup: $(STAMP) tools
 
 demo: setup
 	$(BIN)/airlock demo

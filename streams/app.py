@@ -227,19 +227,17 @@ def raw_topic(app: faust.App, name: str) -> faust.TopicT:
     )
 
 
-def log_assignments(
-    app: faust.App, topic: str, on_assigned: Callable[[], None] | None = None
-) -> None:
-    """Log which partitions of the topic this worker consumes, at every rebalance, and call
-    `on_assigned` once the group has given the worker its share."""
+def log_assignments(app: faust.App, topic: str, on_ready: Callable[[], None] | None = None) -> None:
+    """Log which partitions of the topic this worker consumes, at every rebalance; then call
+    `on_ready` (the worker's /readyz answers from the first assignment on)."""
 
     @app.on_partitions_assigned.connect  # type: ignore[arg-type]  # mode types it loosely
     async def assigned(_sender: Any, *args: Any, signal: Any, **_: Any) -> None:
         partitions: set[TP] = args[0] if args else set()
         mine = sorted(tp.partition for tp in partitions if tp.topic == topic)
         log.info("consuming %s partitions %s", topic, mine)
-        if on_assigned is not None:
-            on_assigned()
+        if on_ready is not None:
+            on_ready()
 
 
 async def send(app: faust.App, topic: str, key: bytes, value: bytes) -> Awaitable[Any]:
@@ -443,6 +441,8 @@ def record_outcome(
         scanned_bytes=outcome.scanned_bytes,
         scan_seconds=outcome.scan_seconds,
     )
+    if outcome.alert is not None:
+        metrics.count_alert(outcome.tenant_id, outcome.alert)
     counts.actions[action] += 1
     event_time = decision.get("event_time")
     if isinstance(event_time, int | float):
@@ -517,7 +517,7 @@ def build_app(
     async def decide(stream: StreamT[bytes]) -> None:
         await run_acked(cast("faust.Stream[bytes]", stream), handle)
 
-    log_assignments(app, topics.prompts, metrics.ready.set)
+    log_assignments(app, topics.prompts, metrics.mark_ready)
 
     @app.timer(interval=settings.policy_reload_interval_s)  # type: ignore[untyped-decorator]
     async def housekeeping() -> None:
@@ -535,6 +535,7 @@ async def update_lag(app: faust.App, metrics: Metrics) -> None:
     consumer = app.consumer
     try:
         assigned: list[TP] = sorted(consumer.assignment())
+        metrics.retain_lag((tp.topic, tp.partition) for tp in assigned)
         if not assigned:
             return
         highwaters = await consumer.highwaters(*assigned)

@@ -1,17 +1,19 @@
 """The worker's Prometheus metrics, in a registry of their own, served on /metrics.
 
-Labels carry identifiers only (tenant, app, action, detector, category, dead-letter reason,
-topic, partition), never a value taken from a prompt.
+Labels carry identifiers only (tenant, app, action, detector, category, alert severity,
+dead-letter reason, topic, partition), never a value taken from a prompt. The same server
+answers Kubernetes' probes: /healthz (the process serves) and /readyz (the worker consumes).
 """
 
 from __future__ import annotations
 
 import platform
-from collections.abc import Iterable
+import socket
+from collections.abc import Callable, Iterable, Mapping
 from importlib import metadata
 from socketserver import ThreadingMixIn
 from threading import Event, Thread
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from prometheus_client import (
@@ -23,10 +25,6 @@ from prometheus_client import (
     generate_latest,
     make_wsgi_app,
 )
-
-if TYPE_CHECKING:
-    from collections.abc import Callable
-
 
 # Scanning a 1 KiB prompt takes tens of microseconds: the buckets start at 50 µs.
 SCAN_BUCKETS = (
@@ -66,6 +64,8 @@ LATENCY_BUCKETS = (
 # under "other", so that a flood of made-up tenant ids cannot blow up the series count.
 MAX_TENANTS = 1000
 OTHER = "other"
+# OCSF severity names an alert can carry (streams/ocsf.py); anything else counts as "unknown".
+ALERT_SEVERITIES = frozenset({"Informational", "Low", "Medium", "High", "Critical"})
 
 
 def _version(package: str) -> str:
@@ -76,14 +76,9 @@ def _version(package: str) -> str:
 
 
 class Metrics:
-    """Every metric of the worker. `serve` exposes them; `text` renders them (tests, demo).
-
-    `ready` is set once the worker has joined its consumer group and been given its partitions:
-    /readyz answers 200 from then on (503 before), /healthz whenever the process serves.
-    """
+    """Every metric of the worker. `serve` exposes them; `text` renders them (tests, demo)."""
 
     def __init__(self, deadletter_reasons: Iterable[str] = ()) -> None:
-        self.ready = Event()
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
         self.events = Counter(
@@ -125,6 +120,12 @@ class Metrics:
             ("topic", "partition"),
             registry=r,
         )
+        self.alerts = Counter(
+            "airlock_alerts",
+            "OCSF alerts raised on the alerts topic, by tenant and severity.",
+            ("tenant", "severity"),
+            registry=r,
+        )
         self.policy_reload_errors = Counter(
             "airlock_policy_reload_errors",
             "Policy files that failed to reload (the previous policy stays in force).",
@@ -149,6 +150,9 @@ class Metrics:
         self._event_counters: dict[tuple[str | None, str | None, str], Counter] = {}
         self._finding_counters: dict[tuple[str, str], Counter] = {}
         self._deadletter_counters: dict[str, Counter] = {}
+        self._lag_partitions: set[tuple[str, str]] = set()  # (topic, partition) with a lag
+        # Set once the worker has joined its consumer group and been given partitions: /readyz.
+        self.ready = Event()
 
     def _tenant(self, tenant_id: str | None) -> str:
         if tenant_id is None:
@@ -192,11 +196,31 @@ class Metrics:
             counter = self._deadletter_counters[reason] = self.deadletters.labels(reason=reason)
         counter.inc()
 
+    def count_alert(self, tenant_id: str | None, alert: Mapping[str, Any]) -> None:
+        """Count one OCSF alert delivered, by its tenant and severity (read from the alert)."""
+        severity = alert.get("severity")
+        if severity not in ALERT_SEVERITIES:
+            severity = "unknown"
+        self.alerts.labels(tenant=self._tenant(tenant_id), severity=severity).inc()
+
+    def mark_ready(self) -> None:
+        """The worker consumes: /readyz answers 200 from now on."""
+        self.ready.set()
+
     def observe_latency(self, seconds: float) -> None:
         self.decision_latency.observe(max(seconds, 0.0))
 
     def set_lag(self, topic: str, partition: int, lag: int) -> None:
+        self._lag_partitions.add((topic, str(partition)))
         self.consumer_lag.labels(topic=topic, partition=str(partition)).set(max(lag, 0))
+
+    def retain_lag(self, partitions: Iterable[tuple[str, int]]) -> None:
+        """Drop the lag of the partitions this worker no longer consumes: after a rebalance
+        another worker reports them, and a stale value here would be counted twice."""
+        keep = {(topic, str(partition)) for topic, partition in partitions}
+        for labels in self._lag_partitions - keep:
+            self.consumer_lag.remove(*labels)
+        self._lag_partitions &= keep
 
     def text(self) -> str:
         """The exposition text /metrics serves."""
@@ -204,31 +228,44 @@ class Metrics:
 
     def serve(self, host: str, port: int) -> tuple[WSGIServer, Thread]:
         """Serve /metrics, /healthz and /readyz on host:port from a daemon thread."""
-        server = make_server(host, port, self.wsgi_app(), _Server, handler_class=_QuietHandler)
-        thread = Thread(target=server.serve_forever, name="metrics", daemon=True)
+        server_class = _ThreadingServer6 if ":" in host else _ThreadingServer
+        server: WSGIServer = make_server(
+            host, port, self._wsgi_app(), server_class, handler_class=_QuietHandler
+        )
+        thread = Thread(target=server.serve_forever, name="airlock-metrics", daemon=True)
         thread.start()
         return server, thread
 
-    def wsgi_app(self) -> Callable[..., Any]:
+    def _wsgi_app(self) -> Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]:
         metrics_app = make_wsgi_app(self.registry)
-        ready = self.ready
 
-        def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
             path = environ.get("PATH_INFO", "")
-            if path in ("/healthz", "/readyz"):
-                ok = path == "/healthz" or ready.is_set()
-                status = "200 OK" if ok else "503 Service Unavailable"
-                start_response(status, [("Content-Type", "text/plain; charset=utf-8")])
-                return [b"ok\n" if ok else b"not ready: no partitions assigned yet\n"]
-            return metrics_app(environ, start_response)
+            if path == "/healthz":
+                return _plain(start_response, "200 OK", b"ok\n")
+            if path == "/readyz":
+                if self.ready.is_set():
+                    return _plain(start_response, "200 OK", b"ready\n")
+                return _plain(start_response, "503 Service Unavailable", b"not consuming yet\n")
+            result: Iterable[bytes] = metrics_app(environ, start_response)
+            return result
 
         return app
 
 
-class _Server(ThreadingMixIn, WSGIServer):
+def _plain(start_response: Callable[..., Any], status: str, body: bytes) -> list[bytes]:
+    start_response(status, [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+class _ThreadingServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
+
+
+class _ThreadingServer6(_ThreadingServer):
+    address_family = socket.AF_INET6
 
 
 class _QuietHandler(WSGIRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
-        pass  # scrapes and probes every few seconds: not worth a log line each
+        """Probes and scrapes come every few seconds: no access log line for each."""

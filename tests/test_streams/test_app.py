@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -440,27 +438,3 @@ def test_the_worker_consumer_refuses_faust_s_ack_of_a_message_no_agent_was_hande
 
     skipped_recorded, handed_recorded, acked = asyncio.run(ack_both())
     assert (skipped_recorded, handed_recorded, acked) == (False, True, [8])
-
-
-def test_readyz_answers_once_partitions_are_assigned_and_healthz_always() -> None:
-    metrics = Metrics()
-    server, _thread = metrics.serve("127.0.0.1", 0)
-    port = server.server_address[1]
-    try:
-
-        def status(path: str) -> int:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as r:
-                    return int(r.status)
-            except urllib.error.HTTPError as error:
-                return error.code
-
-        assert status("/healthz") == 200
-        assert status("/readyz") == 503
-        metrics.ready.set()
-        assert status("/readyz") == 200
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:
-            assert b"airlock_build_info" in response.read()
-    finally:
-        server.shutdown()
-        server.server_close()

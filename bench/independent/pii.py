@@ -950,6 +950,14 @@ _INTRO_FR = ("Peux-tu résumer cette note RH pour la checklist d'arrivée ?",
              "Traduis cette fiche en anglais :")  # fmt: skip
 
 
+def _order_like(rng: Rng, family: Family, length: int) -> str:
+    """Random digits of an identifier's length that its own check refuses."""
+    while True:
+        number = rng.choice("123456789") + _d(rng, length - 1)
+        if family.check is None or not family.check(number):
+            return number
+
+
 def _identifier_prompt(rng: Rng, family: Family, french: bool) -> _Writer:
     w = _Writer()
     w.text(rng.choice(_INTRO_FR if french else _INTRO_EN) + "\n\n")
@@ -980,13 +988,13 @@ def _identifier_prompt(rng: Rng, family: Family, french: bool) -> _Writer:
     broken = _broken(rng, family, _value(rng, family)) if rng.random() < 0.6 else None
     if broken is not None:
         name = rng.choice(family.names)
-        w.text(f"Ancien {name} (refusé, clé invalide) : " if french else f"Old {name} (rejected, bad check digit): ")
+        w.text(f"Ancien {name} : " if french else f"Old {name}: ")
         w.plant(broken, "", family.kind)
-        w.text("\n")
+        w.text(" (refusé, clé invalide)\n" if french else " (rejected, bad check digit)\n")
     elif value.replace(" ", "").isdigit() and rng.random() < 0.5:
-        # the same digits with no context are an order number, not an identifier
+        # an order number of the identifier's length that fails its check: a hard negative
         w.text("Commande n° " if french else "Order #")
-        w.plant(_value(rng, family).replace(" ", ""), "", family.kind)
+        w.plant(_order_like(rng, family, len(value.replace(" ", ""))), "", family.kind)
         w.text(" expédiée.\n" if french else " shipped.\n")
     _decoy_lines(w, rng, french)
     return w

@@ -140,9 +140,9 @@ def _family(finding: Finding, prompt: Prompt, true: bool) -> str:
     """The planted family a finding counts for: the label it found, else the label or decoy it
     overlaps, else none."""
     for span in prompt.labels if true else (*prompt.labels, *prompt.decoys):
-        if _overlaps(finding.start, finding.end, span.start, span.end):
-            if not true or span.category == finding.category:
-                return span.kind
+        overlaps = _overlaps(finding.start, finding.end, span.start, span.end)
+        if overlaps and (not true or span.category == finding.category):
+            return span.kind
     return "(unlabelled text)"
 
 

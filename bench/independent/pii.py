@@ -11,7 +11,7 @@ nothing: the same identifiers with a broken check digit next to their own keywor
 invoice numbers, dates, prices, tracking ids, ISBNs, fictional phone numbers, private and
 documentation IP addresses.
 
-    prompts(seed) -> list[bench.corpus.Prompt]
+    prompts(seed) -> list[bench.corpus.Prompt]   (defined in bench.records, which imports nothing)
 
 `Span.category` is the category a finding must have; `Span.kind` the family ("national_id:PL",
 "tax_id:FR", "health_id:US", "passport", "phone", "email", "ip", "iban", "card", "marking").
@@ -25,6 +25,7 @@ import string
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 import phonenumbers
 from stdnum import ean, iban, luhn, verhoeff
@@ -40,16 +41,16 @@ from stdnum.cl import rut
 from stdnum.cy import vat as cy_vat
 from stdnum.cz import rc as cz_rc
 from stdnum.de import idnr
-from stdnum.dk import cpr
 from stdnum.ee import ik
 from stdnum.es import dni, nie
 from stdnum.fi import hetu
-from stdnum.fr import nif as fr_nif, nir, siren
+from stdnum.fr import nif as fr_nif
+from stdnum.fr import nir, siren
 from stdnum.gb import nhs, utr
 from stdnum.gr import amka
 from stdnum.ie import pps
 from stdnum.ie import vat as ie_vat
-from stdnum.in_ import aadhaar, pan
+from stdnum.in_ import aadhaar
 from stdnum.iso7064 import mod_11_10
 from stdnum.it import codicefiscale
 from stdnum.jp import in_ as my_number
@@ -70,7 +71,7 @@ from stdnum.tr import tckimlik
 from stdnum.us import ssn as us_ssn
 from stdnum.za import idnr as za_idnr
 
-from bench.corpus import Prompt, Span
+from bench.records import Prompt, Span
 
 DIGITS = string.digits
 UPPER = string.ascii_uppercase
@@ -82,7 +83,9 @@ def _d(rng: Rng, n: int) -> str:
 
 
 def _birth(rng: Rng, first: int = 1940, last: int = 2004) -> date:
-    return date(first, 1, 1) + timedelta(days=rng.randrange((date(last, 12, 31) - date(first, 1, 1)).days))
+    return date(first, 1, 1) + timedelta(
+        days=rng.randrange((date(last, 12, 31) - date(first, 1, 1)).days)
+    )
 
 
 def _until(rng: Rng, make: Callable[[Rng], str | None]) -> str:
@@ -112,7 +115,9 @@ def _be_nn(rng: Rng) -> str:
     born = _birth(rng, 1940, 1999)
     body = born.strftime("%y%m%d") + f"{rng.randint(1, 997):03d}"
     key = 97 - int(body) % 97
-    return rng.choice([f"{body[:2]}.{body[2:4]}.{body[4:6]}-{body[6:]}.{key:02d}", f"{body}{key:02d}"])
+    return rng.choice(
+        [f"{body[:2]}.{body[2:4]}.{body[4:6]}-{body[6:]}.{key:02d}", f"{body}{key:02d}"]
+    )
 
 
 def _bg_egn(rng: Rng) -> str:
@@ -149,11 +154,11 @@ def _dk_cpr(rng: Rng) -> str:
     return born.strftime("%d%m%y") + "-" + rng.choice("0123") + _d(rng, 3)
 
 
-def _ee_ik(rng: Rng, module=ik) -> str:
+def _ee_ik(rng: Rng, module: Any = ik) -> str:
     born = _birth(rng, 1940, 2004)
     century = (3 if born.year < 2000 else 5) + rng.randint(0, 1)
     body = f"{century}{born.strftime('%y%m%d')}{_d(rng, 3)}"
-    return body + module.calc_check_digit(body + "0")
+    return body + str(module.calc_check_digit(body + "0"))
 
 
 def _lt_asmens(rng: Rng) -> str:
@@ -183,7 +188,11 @@ def _fr_nir(rng: Rng) -> str:
 def _fr_nif(rng: Rng) -> str:
     body = rng.choice("0123") + _d(rng, 9)
     number = body + fr_nif.calc_check_digits(body)
-    return f"{number[:2]} {number[2:4]} {number[4:7]} {number[7:10]} {number[10:]}" if rng.random() < 0.5 else number
+    return (
+        f"{number[:2]} {number[2:4]} {number[4:7]} {number[7:10]} {number[10:]}"
+        if rng.random() < 0.5
+        else number
+    )
 
 
 def _fr_siren(rng: Rng) -> str:
@@ -199,13 +208,17 @@ def _de_idnr(rng: Rng) -> str:
             continue
         twin = rng.choice(body)
         position = rng.randrange(1, 10)
-        digits_ = body[:position] + [twin] + body[position:]
+        digits_ = [*body[:position], twin, *body[position:]]
         text = "".join(digits_)
         if any(text[i] == text[i + 1] for i in range(9)):
             continue
         number = text + mod_11_10.calc_check_digit(text)
         if idnr.is_valid(number):
-            return f"{number[:2]} {number[2:5]} {number[5:8]} {number[8:]}" if rng.random() < 0.4 else number
+            return (
+                f"{number[:2]} {number[2:5]} {number[5:8]} {number[8:]}"
+                if rng.random() < 0.4
+                else number
+            )
 
 
 def _gr_amka(rng: Rng) -> str:
@@ -258,7 +271,7 @@ def _mt_id_card(rng: Rng) -> str:
 
 def _nl_bsn(rng: Rng) -> str | None:
     body = rng.choice("123456789") + _d(rng, 7)
-    total = sum(int(d) * w for d, w in zip(body, range(9, 1, -1)))
+    total = sum(int(d) * w for d, w in zip(body, range(9, 1, -1), strict=True))
     check = total % 11
     return None if check == 10 else body + str(check)
 
@@ -272,11 +285,13 @@ def _pl_pesel(rng: Rng) -> str:
 
 def _pl_nip(rng: Rng) -> str | None:
     body = rng.choice("123456789") + _d(rng, 8)
-    check = sum(int(d) * w for d, w in zip(body, (6, 5, 7, 2, 3, 4, 5, 6, 7))) % 11
+    check = sum(int(d) * w for d, w in zip(body, (6, 5, 7, 2, 3, 4, 5, 6, 7), strict=True)) % 11
     if check == 10:
         return None
     number = body + str(check)
-    return f"{number[:3]}-{number[3:6]}-{number[6:8]}-{number[8:]}" if rng.random() < 0.5 else number
+    return (
+        f"{number[:3]}-{number[3:6]}-{number[6:8]}-{number[8:]}" if rng.random() < 0.5 else number
+    )
 
 
 def _pt_nif(rng: Rng) -> str:
@@ -349,7 +364,7 @@ def _gb_utr(rng: Rng) -> str:
 
 def _gb_nhs(rng: Rng) -> str | None:
     body = rng.choice("456789") + _d(rng, 8)
-    check = 11 - sum(int(d) * w for d, w in zip(body, range(10, 1, -1))) % 11
+    check = 11 - sum(int(d) * w for d, w in zip(body, range(10, 1, -1), strict=True)) % 11
     if check == 10:
         return None
     number = body + str(check % 11)
@@ -389,7 +404,7 @@ def _ca_sin(rng: Rng) -> str:
 def _br_cpf(rng: Rng) -> str:
     body = _d(rng, 9)
     for length in (9, 10):
-        total = sum(int(d) * w for d, w in zip(body, range(length + 1, 1, -1)))
+        total = sum(int(d) * w for d, w in zip(body, range(length + 1, 1, -1), strict=True))
         body += str(total * 10 % 11 % 10)
     return f"{body[:3]}.{body[3:6]}.{body[6:9]}-{body[9:]}" if rng.random() < 0.6 else body
 
@@ -401,7 +416,13 @@ def _in_aadhaar(rng: Rng) -> str:
 
 
 def _in_pan(rng: Rng) -> str:
-    return "".join(rng.choices(UPPER, k=3)) + "P" + rng.choice(UPPER) + f"{rng.randint(1, 9999):04d}" + rng.choice(UPPER)
+    return (
+        "".join(rng.choices(UPPER, k=3))
+        + "P"
+        + rng.choice(UPPER)
+        + f"{rng.randint(1, 9999):04d}"
+        + rng.choice(UPPER)
+    )
 
 
 def _au_tfn(rng: Rng) -> str | None:
@@ -447,9 +468,15 @@ def _tr_tckimlik(rng: Rng) -> str:
 def _mx_curp(rng: Rng) -> str:
     born = _birth(rng, 1940, 1999)
     body = (
-        rng.choice("BCDFGLMPRS") + rng.choice("AEIOU") + rng.choice("BCDFGLMPRS") + rng.choice("ABCDEFG")
-        + born.strftime("%y%m%d") + rng.choice("HM") + rng.choice(["DF", "JC", "NL", "PL", "VZ", "GT"])
-        + "".join(rng.choices("BCDFGHJKLMNPRSTVXZ", k=3)) + "0"
+        rng.choice("BCDFGLMPRS")
+        + rng.choice("AEIOU")
+        + rng.choice("BCDFGLMPRS")
+        + rng.choice("ABCDEFG")
+        + born.strftime("%y%m%d")
+        + rng.choice("HM")
+        + rng.choice(["DF", "JC", "NL", "PL", "VZ", "GT"])
+        + "".join(rng.choices("BCDFGHJKLMNPRSTVXZ", k=3))
+        + "0"
     )
     return body + curp.calc_check_digit(body + "0")
 
@@ -457,8 +484,12 @@ def _mx_curp(rng: Rng) -> str:
 def _mx_rfc(rng: Rng) -> str | None:
     born = _birth(rng, 1940, 1999)
     body = (
-        rng.choice("BCDFGLMPRS") + rng.choice("AEIOU") + rng.choice("BCDFGLMPRS") + rng.choice("ABCDEFG")
-        + born.strftime("%y%m%d") + rng.choice("123456789ABCDEFGHJKLMNPRSTUV")
+        rng.choice("BCDFGLMPRS")
+        + rng.choice("AEIOU")
+        + rng.choice("BCDFGLMPRS")
+        + rng.choice("ABCDEFG")
+        + born.strftime("%y%m%d")
+        + rng.choice("123456789ABCDEFGHJKLMNPRSTUV")
         + rng.choice("123456789ABCDEFGHJKLMNPRSTUVWXYZ")
     )
     value = body + rfc.calc_check_digit(body)
@@ -499,9 +530,17 @@ def _us_mbi(rng: Rng) -> str:
     letters = "ACDEFGHJKMNPQRTUVWXY"
     alnum = letters + DIGITS
     value = (
-        rng.choice("123456789") + rng.choice(letters) + rng.choice(alnum) + rng.choice(DIGITS)
-        + rng.choice(letters) + rng.choice(alnum) + rng.choice(DIGITS)
-        + rng.choice(letters) + rng.choice(letters) + rng.choice(DIGITS) + rng.choice(DIGITS)
+        rng.choice("123456789")
+        + rng.choice(letters)
+        + rng.choice(alnum)
+        + rng.choice(DIGITS)
+        + rng.choice(letters)
+        + rng.choice(alnum)
+        + rng.choice(DIGITS)
+        + rng.choice(letters)
+        + rng.choice(letters)
+        + rng.choice(DIGITS)
+        + rng.choice(DIGITS)
     )
     return f"{value[:4]}-{value[4:7]}-{value[7:]}" if rng.random() < 0.4 else value
 
@@ -520,7 +559,7 @@ def _de_kvnr(rng: Rng) -> str:
 
 def _au_medicare(rng: Rng) -> str:
     body = rng.choice("23456") + _d(rng, 7)
-    check = sum(int(d) * w for d, w in zip(body, (1, 3, 7, 9, 1, 3, 7, 9))) % 10
+    check = sum(int(d) * w for d, w in zip(body, (1, 3, 7, 9, 1, 3, 7, 9), strict=True)) % 10
     number = body + str(check) + rng.choice("123456789")
     return f"{number[:4]} {number[4:9]} {number[9]}"
 
@@ -548,22 +587,32 @@ def _passport_mrz(rng: Rng) -> str:
     expiry = f"{rng.randint(26, 35)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
     optional = "<" * 14
     line = (
-        number + _mrz_digit(number) + rng.choice(["FRA", "DEU", "GBR", "ITA", "ESP", "NLD", "USA"])
-        + born + _mrz_digit(born) + rng.choice("MF") + expiry + _mrz_digit(expiry)
-        + optional + "0"
+        number
+        + _mrz_digit(number)
+        + rng.choice(["FRA", "DEU", "GBR", "ITA", "ESP", "NLD", "USA"])
+        + born
+        + _mrz_digit(born)
+        + rng.choice("MF")
+        + expiry
+        + _mrz_digit(expiry)
+        + optional
+        + "0"
     )
     return line + _mrz_digit(line[0:10] + line[13:20] + line[21:43])
 
 
 def _passport_number(rng: Rng) -> str:
     """A passport number in one of the published national formats."""
-    return rng.choice([
-        _d(rng, 2) + "".join(rng.choices(UPPER, k=2)) + _d(rng, 5),  # France
-        rng.choice("CFGHJK") + "".join(rng.choices("CFGHJKLMNPRTVWXYZ0123456789", k=8)),  # Germany
-        _d(rng, 9),  # United Kingdom, United States
-        rng.choice(UPPER) + _d(rng, 7),  # India
-        "".join(rng.choices(UPPER, k=2)) + _d(rng, 7),  # Italy
-    ])
+    return rng.choice(
+        [
+            _d(rng, 2) + "".join(rng.choices(UPPER, k=2)) + _d(rng, 5),  # France
+            rng.choice("CFGHJK")
+            + "".join(rng.choices("CFGHJKLMNPRTVWXYZ0123456789", k=8)),  # Germany
+            _d(rng, 9),  # United Kingdom, United States
+            rng.choice(UPPER) + _d(rng, 7),  # India
+            "".join(rng.choices(UPPER, k=2)) + _d(rng, 7),  # Italy
+        ]
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -584,7 +633,9 @@ def _stdnum_check(module) -> Callable[[str], bool]:
     return lambda value: bool(module.is_valid(value))
 
 
-def _own_check(make_from_body: Callable[[str], str], body_length: int, strip: str = " .-/") -> Callable[[str], bool]:
+def _own_check(
+    make_from_body: Callable[[str], str], body_length: int, strip: str = " .-/"
+) -> Callable[[str], bool]:
     """A check for a hand-rule family: recompute the value from its body."""
 
     def check(value: str) -> bool:
@@ -595,7 +646,11 @@ def _own_check(make_from_body: Callable[[str], str], body_length: int, strip: st
 
 
 def _lu_from_body(body: str) -> str:
-    return body + luhn.calc_check_digit(body) + verhoeff.calc_check_digit(body) if body.isdigit() else ""
+    return (
+        body + luhn.calc_check_digit(body) + verhoeff.calc_check_digit(body)
+        if body.isdigit()
+        else ""
+    )
 
 
 def _hu_from_body(body: str) -> str:
@@ -606,12 +661,17 @@ def _hu_from_body(body: str) -> str:
 
 def _medicare_check(value: str) -> bool:
     number = value.replace(" ", "")
-    return sum(int(d) * w for d, w in zip(number[:8], (1, 3, 7, 9, 1, 3, 7, 9))) % 10 == int(number[8])
+    return sum(
+        int(d) * w for d, w in zip(number[:8], (1, 3, 7, 9, 1, 3, 7, 9), strict=True)
+    ) % 10 == int(number[8])
 
 
 def _kvnr_check(value: str) -> bool:
     expanded = f"{ord(value[0]) - 64:02d}" + value[1:9]
-    total = sum(int(ch) * (2 if i % 2 else 1) // 10 + int(ch) * (2 if i % 2 else 1) % 10 for i, ch in enumerate(expanded))
+    total = sum(
+        int(ch) * (2 if i % 2 else 1) // 10 + int(ch) * (2 if i % 2 else 1) % 10
+        for i, ch in enumerate(expanded)
+    )
     return total % 10 == int(value[9])
 
 
@@ -625,27 +685,71 @@ def _dea_check(value: str) -> bool:
 
 
 FAMILIES: tuple[Family, ...] = (
-    Family("national_id:AT", "pii", _at_svnr, ("Sozialversicherungsnummer", "SV-Nummer", "SVNR"), _stdnum_check(vnr)),
-    Family("national_id:BE", "pii", _be_nn, ("numéro national", "rijksregisternummer", "NISS"), _stdnum_check(be_nn)),
+    Family(
+        "national_id:AT",
+        "pii",
+        _at_svnr,
+        ("Sozialversicherungsnummer", "SV-Nummer", "SVNR"),
+        _stdnum_check(vnr),
+    ),
+    Family(
+        "national_id:BE",
+        "pii",
+        _be_nn,
+        ("numéro national", "rijksregisternummer", "NISS"),
+        _stdnum_check(be_nn),
+    ),
     Family("national_id:BG", "pii", _bg_egn, ("EGN", "ЕГН"), _stdnum_check(egn)),
     Family("national_id:HR", "pii", _hr_oib, ("OIB",), _stdnum_check(mod_11_10)),
     Family("tax_id:CY", "pii", _cy_tic, ("TIC", "tax identification code"), _stdnum_check(cy_vat)),
-    Family("national_id:CZ", "pii", _rodne_cislo, ("rodné číslo", "rodne cislo"), _stdnum_check(cz_rc)),
+    Family(
+        "national_id:CZ", "pii", _rodne_cislo, ("rodné číslo", "rodne cislo"), _stdnum_check(cz_rc)
+    ),
     Family("national_id:SK", "pii", _rodne_cislo, ("rodné číslo",), _stdnum_check(sk_rc)),
     Family("national_id:DK", "pii", _dk_cpr, ("CPR-nummer", "CPR nr.", "CPR"), None),
     Family("national_id:EE", "pii", _ee_ik, ("isikukood",), _stdnum_check(ik)),
     Family("national_id:FI", "pii", _fi_hetu, ("henkilötunnus", "HETU"), _stdnum_check(hetu)),
-    Family("national_id:FR", "pii", _fr_nir, ("numéro de sécurité sociale", "NIR", "n° de sécu"), _stdnum_check(nir)),
-    Family("tax_id:FR", "pii", _fr_nif, ("numéro fiscal", "numéro d'identification fiscale", "SPI"), _stdnum_check(fr_nif)),
+    Family(
+        "national_id:FR",
+        "pii",
+        _fr_nir,
+        ("numéro de sécurité sociale", "NIR", "n° de sécu"),
+        _stdnum_check(nir),
+    ),
+    Family(
+        "tax_id:FR",
+        "pii",
+        _fr_nif,
+        ("numéro fiscal", "numéro d'identification fiscale", "SPI"),
+        _stdnum_check(fr_nif),
+    ),
     Family("company_id:FR", "pii", _fr_siren, ("SIREN",), _stdnum_check(siren)),
-    Family("tax_id:DE", "pii", _de_idnr, ("Steuer-ID", "steuerliche Identifikationsnummer", "IdNr"), _stdnum_check(idnr)),
-    Family("national_id:GR", "pii", _gr_amka, ("AMKA", "ΑΜΚΑ"), _stdnum_check(amka)),
-    Family("tax_id:HU", "pii", _hu_adoazonosito, ("adóazonosító jel", "adóazonosító"), _own_check(_hu_from_body, 9)),
+    Family(
+        "tax_id:DE",
+        "pii",
+        _de_idnr,
+        ("Steuer-ID", "steuerliche Identifikationsnummer", "IdNr"),
+        _stdnum_check(idnr),
+    ),
+    Family("national_id:GR", "pii", _gr_amka, ("AMKA", "ΑΜΚΑ"), _stdnum_check(amka)),  # noqa: RUF001 (Greek)
+    Family(
+        "tax_id:HU",
+        "pii",
+        _hu_adoazonosito,
+        ("adóazonosító jel", "adóazonosító"),
+        _own_check(_hu_from_body, 9),
+    ),
     Family("national_id:IE", "pii", _ie_pps, ("PPS number", "PPSN"), _stdnum_check(pps)),
     Family("tax_id:IT", "pii", _it_cf, ("codice fiscale", "C.F."), _stdnum_check(codicefiscale)),
     Family("national_id:LV", "pii", _lv_personas_kods, ("personas kods",), _stdnum_check(pvn)),
     Family("national_id:LT", "pii", _lt_asmens, ("asmens kodas",), _stdnum_check(asmens)),
-    Family("national_id:LU", "pii", _lu_matricule, ("matricule", "numéro d'identification national"), _own_check(_lu_from_body, 11)),
+    Family(
+        "national_id:LU",
+        "pii",
+        _lu_matricule,
+        ("matricule", "numéro d'identification national"),
+        _own_check(_lu_from_body, 11),
+    ),
     Family("national_id:MT", "pii", _mt_id_card, ("ID card no.", "identity card number"), None),
     Family("national_id:NL", "pii", _nl_bsn, ("BSN", "burgerservicenummer"), _stdnum_check(bsn)),
     Family("national_id:PL", "pii", _pl_pesel, ("PESEL", "numer PESEL"), _stdnum_check(pesel)),
@@ -655,37 +759,103 @@ FAMILIES: tuple[Family, ...] = (
     Family("national_id:SI", "pii", _si_emso, ("EMŠO", "EMSO"), _stdnum_check(emso)),
     Family("national_id:ES", "pii", _es_dni, ("DNI",), _stdnum_check(dni)),
     Family("national_id:ES-NIE", "pii", _es_nie, ("NIE",), _stdnum_check(nie)),
-    Family("national_id:SE", "pii", _se_personnummer, ("personnummer",), _stdnum_check(personnummer)),
-    Family("national_id:GB", "pii", _gb_nino, ("National Insurance number", "NI number", "NINO"), None),
+    Family(
+        "national_id:SE", "pii", _se_personnummer, ("personnummer",), _stdnum_check(personnummer)
+    ),
+    Family(
+        "national_id:GB", "pii", _gb_nino, ("National Insurance number", "NI number", "NINO"), None
+    ),
     Family("tax_id:GB", "pii", _gb_utr, ("UTR", "Unique Taxpayer Reference"), _stdnum_check(utr)),
-    Family("driving_licence:GB", "pii", _gb_driving_licence, ("driving licence number", "driving licence no."), None),
+    Family(
+        "driving_licence:GB",
+        "pii",
+        _gb_driving_licence,
+        ("driving licence number", "driving licence no."),
+        None,
+    ),
     Family("national_id:US", "pii", _us_ssn, ("SSN", "social security number"), None),
     Family("tax_id:US", "pii", _us_ein, ("EIN", "employer identification number"), None),
-    Family("national_id:CA", "pii", _ca_sin, ("SIN", "social insurance number", "NAS"), _stdnum_check(sin)),
+    Family(
+        "national_id:CA",
+        "pii",
+        _ca_sin,
+        ("SIN", "social insurance number", "NAS"),
+        _stdnum_check(sin),
+    ),
     Family("national_id:BR", "pii", _br_cpf, ("CPF",), _stdnum_check(cpf)),
-    Family("national_id:IN", "pii", _in_aadhaar, ("Aadhaar", "Aadhaar number"), _stdnum_check(aadhaar)),
+    Family(
+        "national_id:IN", "pii", _in_aadhaar, ("Aadhaar", "Aadhaar number"), _stdnum_check(aadhaar)
+    ),
     Family("tax_id:IN", "pii", _in_pan, ("PAN", "PAN card"), None),
     Family("tax_id:AU", "pii", _au_tfn, ("TFN", "tax file number"), _stdnum_check(tfn)),
-    Family("national_id:JP", "pii", _jp_my_number, ("My Number", "マイナンバー", "個人番号"), _stdnum_check(my_number)),
-    Family("national_id:CH", "pii", _ch_ahv, ("AHV-Nummer", "numéro AVS", "AHV"), _stdnum_check(ch_ssn)),
-    Family("national_id:NO", "pii", _no_fodselsnummer, ("fødselsnummer", "personnummer"), _stdnum_check(fodselsnummer)),
+    Family(
+        "national_id:JP",
+        "pii",
+        _jp_my_number,
+        ("My Number", "マイナンバー", "個人番号"),
+        _stdnum_check(my_number),
+    ),
+    Family(
+        "national_id:CH", "pii", _ch_ahv, ("AHV-Nummer", "numéro AVS", "AHV"), _stdnum_check(ch_ssn)
+    ),
+    Family(
+        "national_id:NO",
+        "pii",
+        _no_fodselsnummer,
+        ("fødselsnummer", "personnummer"),
+        _stdnum_check(fodselsnummer),
+    ),
     Family("national_id:MX", "pii", _mx_curp, ("CURP",), _stdnum_check(curp)),
     Family("tax_id:MX", "pii", _mx_rfc, ("RFC",), None),
     Family("tax_id:AR", "pii", _ar_cuil, ("CUIL", "CUIT"), _stdnum_check(cuit)),
     Family("national_id:CL", "pii", _cl_rut, ("RUT", "RUN"), _stdnum_check(rut)),
-    Family("national_id:ZA", "pii", _za_id, ("ID number", "identity number"), _stdnum_check(za_idnr)),
-    Family("national_id:KR", "pii", _kr_rrn, ("resident registration number", "주민등록번호", "RRN"), _stdnum_check(rrn)),
-    Family("national_id:TR", "pii", _tr_tckimlik, ("TC Kimlik No", "T.C. Kimlik No."), _stdnum_check(tckimlik)),
+    Family(
+        "national_id:ZA", "pii", _za_id, ("ID number", "identity number"), _stdnum_check(za_idnr)
+    ),
+    Family(
+        "national_id:KR",
+        "pii",
+        _kr_rrn,
+        ("resident registration number", "주민등록번호", "RRN"),
+        _stdnum_check(rrn),
+    ),
+    Family(
+        "national_id:TR",
+        "pii",
+        _tr_tckimlik,
+        ("TC Kimlik No", "T.C. Kimlik No."),
+        _stdnum_check(tckimlik),
+    ),
     Family("tax_id:NZ", "pii", _nz_ird, ("IRD number",), _stdnum_check(ird)),
-    Family("passport", "pii", _passport_number, ("passport number", "passport no.", "numéro de passeport", "Reisepassnummer"), None),
+    Family(
+        "passport",
+        "pii",
+        _passport_number,
+        ("passport number", "passport no.", "numéro de passeport", "Reisepassnummer"),
+        None,
+    ),
     Family("passport_mrz", "pii", _passport_mrz, ("MRZ",), None),
     Family("health_id:US-NPI", "health", _us_npi, ("NPI",), _npi_check),
     Family("health_id:US-DEA", "health", _us_dea, ("DEA number", "DEA #"), _dea_check),
     Family("health_id:US-MBI", "health", _us_mbi, ("MBI", "Medicare Beneficiary Identifier"), None),
-    Family("health_id:DE-KVNR", "health", _de_kvnr, ("Krankenversichertennummer", "KVNR"), _kvnr_check),
+    Family(
+        "health_id:DE-KVNR", "health", _de_kvnr, ("Krankenversichertennummer", "KVNR"), _kvnr_check
+    ),
     Family("health_id:GB-NHS", "health", _gb_nhs, ("NHS number", "NHS No"), _stdnum_check(nhs)),
-    Family("health_id:AU-Medicare", "health", _au_medicare, ("Medicare card number", "Medicare number"), _medicare_check),
-    Family("health_id:CA-BC-PHN", "health", _ca_bc_phn, ("PHN", "personal health number"), _stdnum_check(bc_phn)),
+    Family(
+        "health_id:AU-Medicare",
+        "health",
+        _au_medicare,
+        ("Medicare card number", "Medicare number"),
+        _medicare_check,
+    ),
+    Family(
+        "health_id:CA-BC-PHN",
+        "health",
+        _ca_bc_phn,
+        ("PHN", "personal health number"),
+        _stdnum_check(bc_phn),
+    ),
 )
 
 
@@ -726,12 +896,18 @@ def _phone(rng: Rng, national: bool = False) -> str:
     for _ in range(50):
         text = str(example.national_number)
         text = text[:-3] + _d(rng, 3)
-        number = phonenumbers.PhoneNumber(country_code=example.country_code, national_number=int(text))
+        number = phonenumbers.PhoneNumber(
+            country_code=example.country_code, national_number=int(text)
+        )
         if phonenumbers.is_valid_number(number):
             break
     else:
         number = example
-    style = phonenumbers.PhoneNumberFormat.NATIONAL if national else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    style = (
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if national
+        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
     return phonenumbers.format_number(number, style)
 
 
@@ -740,10 +916,14 @@ def _fiction_phone(rng: Rng) -> str:
     return f"+1 {rng.choice(['201', '212', '415', '617'])}-555-01{_d(rng, 2)}"
 
 
-_FIRST = ("Marie", "Lucas", "Emma", "Hugo", "Anna", "Jonas", "Sofia", "Liam", "Chloé", "Noah",
-          "Olivia", "Mateo", "Aisha", "Kenji", "Priya", "Lars", "Ines", "Tomasz", "Elena", "Omar")  # fmt: skip
-_LAST = ("Dupont", "Martin", "Schmidt", "Rossi", "García", "Nowak", "Jensen", "Silva", "Smith",
-         "Kowalski", "Novak", "Papadopoulos", "Horvat", "Tanaka", "Müller", "Bernard", "Ivanova")  # fmt: skip
+_FIRST = (
+    "Marie", "Lucas", "Emma", "Hugo", "Anna", "Jonas", "Sofia", "Liam", "Chloé", "Noah",
+    "Olivia", "Mateo", "Aisha", "Kenji", "Priya", "Lars", "Ines", "Tomasz", "Elena", "Omar",
+)  # fmt: skip
+_LAST = (
+    "Dupont", "Martin", "Schmidt", "Rossi", "García", "Nowak", "Jensen", "Silva", "Smith",
+    "Kowalski", "Novak", "Papadopoulos", "Horvat", "Tanaka", "Müller", "Bernard", "Ivanova",
+)  # fmt: skip
 _DOMAINS = ("gmail.com", "orange.fr", "free.fr", "outlook.com", "acme-corp.com", "kestrel.io",
             "laposte.net", "web.de", "yahoo.co.uk", "protonmail.com")  # fmt: skip
 
@@ -762,9 +942,14 @@ def _email(rng: Rng) -> str:
 def _public_ip(rng: Rng) -> str:
     while True:
         address = ipaddress.IPv4Address(rng.randrange(1 << 24, 224 << 24))
-        if address.is_global and not address.is_multicast and str(address).split(".")[3] != "0":
-            if str(address) not in {"8.8.8.8", "8.8.4.4", "1.1.1.1", "1.0.0.1", "9.9.9.9"}:
-                return str(address)
+        text = str(address)
+        if (
+            address.is_global
+            and not address.is_multicast
+            and not text.endswith(".0")
+            and text not in {"8.8.8.8", "8.8.4.4", "1.1.1.1", "1.0.0.1", "9.9.9.9"}
+        ):
+            return text
 
 
 def _public_ipv6(rng: Rng) -> str:
@@ -774,8 +959,10 @@ def _public_ipv6(rng: Rng) -> str:
 
 
 # Private, loopback, link-local, shared and documentation addresses: not personal data.
-_NON_PUBLIC = ("10.{a}.{b}.{c}", "192.168.{a}.{c}", "172.{s}.{b}.{c}", "127.0.0.1", "169.254.{a}.{c}",
-               "192.0.2.{c}", "198.51.100.{c}", "203.0.113.{c}", "100.64.{a}.{c}")  # fmt: skip
+_NON_PUBLIC = (
+    "10.{a}.{b}.{c}", "192.168.{a}.{c}", "172.{s}.{b}.{c}", "127.0.0.1", "169.254.{a}.{c}",
+    "192.0.2.{c}", "198.51.100.{c}", "203.0.113.{c}", "100.64.{a}.{c}",
+)  # fmt: skip
 
 
 def _private_ip(rng: Rng) -> str:
@@ -845,11 +1032,15 @@ def _price(rng: Rng, french: bool) -> str:
 
 
 def _order(rng: Rng) -> str:
-    return rng.choice([_d(rng, rng.randint(8, 12)), f"{rng.choice(['CMD', 'ORD', 'PO'])}-{_d(rng, 6)}"])
+    return rng.choice(
+        [_d(rng, rng.randint(8, 12)), f"{rng.choice(['CMD', 'ORD', 'PO'])}-{_d(rng, 6)}"]
+    )
 
 
 def _tracking(rng: Rng) -> str:
-    return rng.choice(["1Z" + "".join(rng.choices(UPPER + DIGITS, k=16)), "JD" + _d(rng, 18), _d(rng, 22)])
+    return rng.choice(
+        ["1Z" + "".join(rng.choices(UPPER + DIGITS, k=16)), "JD" + _d(rng, 18), _d(rng, 22)]
+    )
 
 
 # Confidentiality markings of the four languages the catalogue covers (EN, FR, DE, ES).
@@ -857,8 +1048,9 @@ _MARKINGS = {
     "en": ("STRICTLY CONFIDENTIAL", "Internal use only", "Confidential - do not distribute",
            "PRIVATE & CONFIDENTIAL", "Not for external distribution"),
     "fr": ("STRICTEMENT CONFIDENTIEL", "Diffusion restreinte", "Usage interne uniquement",
-           "Confidentiel – ne pas diffuser"),
-    "de": ("STRENG VERTRAULICH", "Nur für den internen Gebrauch", "Vertraulich – nicht weitergeben"),
+           "Confidentiel – ne pas diffuser"),  # noqa: RUF001 (en dash, as typed)
+    "de": ("STRENG VERTRAULICH", "Nur für den internen Gebrauch",
+           "Vertraulich – nicht weitergeben"),  # noqa: RUF001 (en dash, as typed)
     "es": ("ESTRICTAMENTE CONFIDENCIAL", "Solo para uso interno", "Confidencial - no distribuir"),
 }  # fmt: skip
 _MARKING_BODY = {
@@ -924,13 +1116,17 @@ def _id_line(w: _Writer, rng: Rng, family: Family, value: str, french: bool, cat
 
 
 def _decoy_lines(w: _Writer, rng: Rng, french: bool) -> None:
-    choices = [
+    choices: list[Callable[[], tuple[str, str, str]]] = [
         lambda: (("Commande n° " if french else "Order #"), _order(rng), "order_number"),
         lambda: (("Date de livraison : " if french else "Delivery date: "), _date(rng), "date"),
         lambda: (("Montant : " if french else "Amount: "), _price(rng, french), "price"),
         lambda: (("Suivi colis : " if french else "Tracking: "), _tracking(rng), "tracking_id"),
         lambda: ("ISBN ", _isbn(rng), "isbn"),
-        lambda: (("Facture n° " if french else "Invoice no. "), rng.choice("04") + _d(rng, 9), "invoice_number"),
+        lambda: (
+            ("Facture n° " if french else "Invoice no. "),
+            rng.choice("04") + _d(rng, 9),
+            "invoice_number",
+        ),
         lambda: (("Serveur interne " if french else "internal host "), _private_ip(rng), "ip"),
     ]
     for make in rng.sample(choices, rng.randint(1, 3)):
@@ -978,11 +1174,11 @@ def _identifier_prompt(rng: Rng, family: Family, french: bool) -> _Writer:
         _id_line(w, rng, family, value, french, family.category)
         w.text("\n")
     if rng.random() < 0.5:
-        w.text(("Courriel : " if french else "Email: "))
+        w.text("Courriel : " if french else "Email: ")
         w.plant(_email(rng), "pii", "email")
         w.text("\n")
     if rng.random() < 0.4:
-        w.text(("Tél. : " if french else "Phone: "))
+        w.text("Tél. : " if french else "Phone: ")
         w.plant(_phone(rng), "pii", "phone")
         w.text("\n")
     broken = _broken(rng, family, _value(rng, family)) if rng.random() < 0.6 else None
@@ -1022,7 +1218,7 @@ def _contact_prompt(rng: Rng, french: bool) -> _Writer:
     if rng.random() < 0.4:
         w.text("(Dans le film, on appelle le " if french else "(In the film they call ")
         w.plant(_fiction_phone(rng), "", "phone")
-        w.text(".)\n" if french else ".)\n")
+        w.text(".)\n")
     _decoy_lines(w, rng, french)
     return w
 
@@ -1031,7 +1227,8 @@ def _log_prompt(rng: Rng, french: bool) -> _Writer:
     w = _Writer()
     w.text("Pourquoi ces connexions échouent ?\n\n" if french else "Why do these logins fail?\n\n")
     for _ in range(rng.randint(2, 4)):
-        stamp = f"May {rng.randint(10, 28)} 0{rng.randint(0, 9)}:{rng.randint(10, 59)}:{rng.randint(10, 59)}"
+        clock = f"0{rng.randint(0, 9)}:{rng.randint(10, 59)}:{rng.randint(10, 59)}"
+        stamp = f"May {rng.randint(10, 28)} {clock}"
         public = rng.random() < 0.6
         w.text(f"{stamp} web01 sshd[{rng.randint(1000, 9999)}]: Failed password for root from ")
         if public:

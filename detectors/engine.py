@@ -256,6 +256,10 @@ class Engine:
             self.database, [0 if e.rule.aggregate is not None else RUN_GAP for e in self._entries]
         )
         self._entropies: dict[tuple[int, int], float] = {}  # per scan: (start, end) -> bits
+        # Per scan: spans that a rule needing a keyword found next to its keyword but whose
+        # check failed ("TFN: 066 303 497" with a wrong check digit). The label says what the
+        # value is, so a rule that reports a bare shape (a German phone number) does not get it.
+        self._claimed: list[tuple[int, int]] = []
 
     def hyperscan_input(self) -> tuple[list[bytes], list[int]]:
         """The database's expressions and their flags: entry i is pattern id i."""
@@ -297,6 +301,9 @@ class Engine:
             begin = owned
         if self._entropies:
             self._entropies.clear()
+        if self._claimed:
+            candidates = _unclaimed(candidates, self._claimed)
+            self._claimed.clear()
         if not candidates and not aggregated:
             return []
         kept = merge(candidates)
@@ -401,6 +408,8 @@ class Engine:
         validator = entry.validator
         if validator is not None:
             if not validator(value):
+                if required:
+                    self._claimed.append((start, end))
                 return None
             level += 1
         # A keyword only raises confidence: no need to look once that is at the top.
@@ -409,6 +418,17 @@ class Engine:
         ):
             level += 1
         return level if level < _TOP else _TOP  # min() and max() cost a call: 1% of a scan
+
+
+def _unclaimed(candidates: list[_Candidate], claimed: list[tuple[int, int]]) -> list[_Candidate]:
+    """The candidates less those of rules that need no keyword on a span a labelled value
+    claims: the label names the value, even when its check digit is wrong."""
+    return [
+        c
+        for c in candidates
+        if c.rule.context == "required"
+        or not any(c.start < end and start < c.end for start, end in claimed)
+    ]
 
 
 def _keyword_near(entry: _Entry, text: str, start: int, end: int) -> bool:

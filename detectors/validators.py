@@ -1,9 +1,16 @@
-"""Checksum and structure validators, one per algorithm, applied to candidate values.
+"""Checksum and structure validators, one per identifier, applied to candidate values.
 
 Each validator takes the matched value as written (it may hold spaces, dashes or dots) and
 returns True when the value is well-formed. They are registered by name in REGISTRY so rule
-files can refer to them. Every function here is written from the published algorithm named in
-its docstring; none raises on malformed input, it returns False.
+files can refer to them. None raises on malformed input: it returns False.
+
+National identifiers, tax and health numbers are checked by python-stdnum, which implements
+their published check-digit algorithms and embedded-date rules; a validator here only adds what
+stdnum does not check (an unissued range, a restriction that makes a bare pattern hit less
+likely) and says so. Where stdnum has no module for an identifier (UK National Insurance, German
+KVNR, US DEA, Hungarian tax id, Luxembourg matricule, ICAO passport lines...), the function is
+written from the published rule named in its docstring, with stdnum's generic algorithms (Luhn,
+Verhoeff, ISO 7064) where the rule uses them. Each stdnum module is imported once, here.
 """
 
 from __future__ import annotations
@@ -19,6 +26,59 @@ from datetime import date
 
 import phonenumbers
 from Crypto.Hash import keccak
+from stdnum import ean, iban, verhoeff
+from stdnum import luhn as stdnum_luhn
+from stdnum.ar import cuit as _ar_cuit
+from stdnum.at import vnr as _at_vnr
+from stdnum.au import tfn as _au_tfn
+from stdnum.be import bis as _be_bis
+from stdnum.be import nn as _be_nn
+from stdnum.bg import egn as _bg_egn
+from stdnum.br import cpf as _br_cpf
+from stdnum.ca import bc_phn as _ca_bc_phn
+from stdnum.ca import sin as _ca_sin
+from stdnum.ch import ssn as _ch_ssn
+from stdnum.cl import rut as _cl_rut
+from stdnum.cy import vat as _cy_vat
+from stdnum.cz import rc as _cz_rc
+from stdnum.de import idnr as _de_idnr
+from stdnum.dk import cpr as _dk_cpr
+from stdnum.ee import ik as _ee_ik
+from stdnum.es import dni as _es_dni
+from stdnum.es import nie as _es_nie
+from stdnum.fi import hetu as _fi_hetu
+from stdnum.fr import nif as _fr_nif
+from stdnum.fr import nir as _fr_nir
+from stdnum.fr import siren as _fr_siren
+from stdnum.fr import siret as _fr_siret
+from stdnum.gb import nhs as _gb_nhs
+from stdnum.gb import utr as _gb_utr
+from stdnum.gr import amka as _gr_amka
+from stdnum.hr import oib as _hr_oib
+from stdnum.ie import pps as _ie_pps
+from stdnum.in_ import aadhaar as _in_aadhaar
+from stdnum.in_ import pan as _in_pan
+from stdnum.it import codicefiscale as _it_codicefiscale
+from stdnum.jp import in_ as _jp_in
+from stdnum.kr import rrn as _kr_rrn
+from stdnum.lt import asmens as _lt_asmens
+from stdnum.lv import pvn as _lv_pvn
+from stdnum.mx import curp as _mx_curp
+from stdnum.mx import rfc as _mx_rfc
+from stdnum.nl import bsn as _nl_bsn
+from stdnum.no import fodselsnummer as _no_fodselsnummer
+from stdnum.nz import ird as _nz_ird
+from stdnum.pl import nip as _pl_nip
+from stdnum.pl import pesel as _pl_pesel
+from stdnum.pt import nif as _pt_nif
+from stdnum.ro import cnp as _ro_cnp
+from stdnum.se import personnummer as _se_personnummer
+from stdnum.si import emso as _si_emso
+from stdnum.tr import tckimlik as _tr_tckimlik
+from stdnum.us import ein as _us_ein
+from stdnum.us import rtn as _us_rtn
+from stdnum.us import ssn as _us_ssn
+from stdnum.za import idnr as _za_idnr
 
 Validator = Callable[[str], bool]
 
@@ -50,24 +110,9 @@ def _compact(value: str) -> str:
     return _NOT_ALNUM.sub("", value).upper()
 
 
-def luhn_ok(number: str) -> bool:
-    """ISO/IEC 7812-1 Luhn: double every second digit from the right, the sum ends in 0."""
-    total = 0
-    for position, ch in enumerate(reversed(number)):
-        digit = ord(ch) - 48
-        if position % 2:
-            digit = digit * 2 - 9 if digit > 4 else digit * 2
-        total += digit
-    return total % 10 == 0
-
-
-def gs1_ok(number: str) -> bool:
-    """GS1 check digit (EAN-13 and the other GTINs, GS1 General Specifications): from the
-    right, the check digit weighs 1, the next digit 3, then 1, 3 ...; the sum ends in 0."""
-    total = 0
-    for position, ch in enumerate(reversed(number)):
-        total += (ord(ch) - 48) * (3 if position % 2 else 1)
-    return total % 10 == 0
+def _repeated(number: str) -> bool:
+    """One digit repeated: passes several checksums (all zeros, 11111111111), never issued."""
+    return len(set(number)) < 2
 
 
 @register
@@ -79,67 +124,34 @@ def luhn(value: str) -> bool:
     Visa; a real 13-digit Visa number is lost one time in ten.
     """
     number = digits(value)
-    if len(number) == 13 and gs1_ok(number):
+    if len(number) < 12 or _repeated(number):
         return False
-    return len(number) >= 12 and len(set(number)) > 1 and luhn_ok(number)
-
-
-# ISO 13616 IBAN registry (SWIFT, release of 2025): total IBAN length per country code.
-IBAN_LENGTHS: dict[str, int] = {
-    "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22,
-    "BH": 22, "BI": 27, "BR": 29, "BY": 28, "CH": 21, "CR": 22, "CY": 28, "CZ": 24,
-    "DE": 22, "DJ": 27, "DK": 18, "DO": 28, "EE": 20, "EG": 29, "ES": 24, "FI": 18,
-    "FK": 18, "FO": 18, "FR": 27, "GB": 22, "GE": 22, "GI": 23, "GL": 18, "GR": 27,
-    "GT": 28, "HN": 28, "HR": 21, "HU": 28, "IE": 22, "IL": 23, "IQ": 23, "IS": 26,
-    "IT": 27, "JO": 30, "KW": 30, "KZ": 20, "LB": 28, "LC": 32, "LI": 21, "LT": 20,
-    "LU": 20, "LV": 21, "LY": 25, "MC": 27, "MD": 24, "ME": 22, "MK": 19, "MN": 20,
-    "MR": 27, "MT": 31, "MU": 30, "NI": 28, "NL": 18, "NO": 15, "OM": 23, "PK": 24,
-    "PL": 28, "PS": 29, "PT": 25, "QA": 29, "RO": 24, "RS": 22, "RU": 33, "SA": 24,
-    "SC": 31, "SD": 18, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "SO": 23, "ST": 25,
-    "SV": 28, "TL": 23, "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20,
-    "YE": 30,
-}  # fmt: skip
-
-
-# ISO 13616: letters count as two digits, A = 10 ... Z = 35.
-_IBAN_LETTER_VALUES = {
-    ord(letter): str(value) for value, letter in enumerate(string.ascii_uppercase, 10)
-}
+    if len(number) == 13 and ean.is_valid(number):
+        return False
+    return stdnum_luhn.is_valid(number)
 
 
 @register
 def iban_mod97(value: str) -> bool:
-    """ISO 13616 IBAN: the registry length of its country, then ISO 7064 MOD 97-10.
+    """ISO 13616 IBAN: stdnum checks the ISO 7064 MOD 97-10 check digits and the country's
+    BBAN structure and length from the IBAN registry (national checks inside the BBAN, such as
+    the French RIB key, are not required: a pasted IBAN is personal data either way).
 
-    Move the first four characters to the end, turn letters into numbers (A=10 .. Z=35):
-    the number mod 97 is 1. A country outside the IBAN registry, or a length other than the
-    registry's for that country, fails even when the checksum happens to hold. Letters count
-    in either case: a lower-cased IBAN (fr76 3000 ...) is the same account.
+    Letters count in either case: a lower-cased IBAN (fr76 3000 ...) is the same account.
     """
-    iban = _compact(value)
-    if IBAN_LENGTHS.get(iban[:2]) != len(iban) or not iban[2:4].isdigit():
-        return False
-    return int((iban[4:] + iban[:4]).translate(_IBAN_LETTER_VALUES)) % 97 == 1
+    return iban.is_valid(_compact(value), check_country=False)
 
 
 # --- United States ------------------------------------------------------------------------
 
-# Numbers the Social Security Administration voided after they were printed in advertising.
-_SSN_VOIDED = frozenset({"078051120", "219099999"})
-
 
 @register
 def us_ssn(value: str) -> bool:
-    """US Social Security number (SSA randomisation rules, 2011).
-
-    Nine digits AAA-GG-SSSS: area not 000, 666 or 900-999, group not 00, serial not 0000;
-    the two numbers the SSA voided after they appeared in advertising are rejected too.
-    """
+    """US Social Security number (SSA randomisation rules, 2011), by stdnum.us.ssn: area not
+    000, 666 or 9xx, group not 00, serial not 0000, and the numbers the SSA voided after they
+    appeared in advertising (078-05-1120 ...)."""
     number = digits(value)
-    if len(number) != 9 or number in _SSN_VOIDED:
-        return False
-    area, group, serial = number[:3], number[3:5], number[5:]
-    return area not in ("000", "666") and area[0] != "9" and group != "00" and serial != "0000"
+    return len(number) == 9 and _us_ssn.is_valid(number)
 
 
 @register
@@ -147,7 +159,8 @@ def us_itin(value: str) -> bool:
     """US Individual Taxpayer Identification Number (IRS structure).
 
     Nine digits 9XX-GG-SSSS whose group (4th and 5th digits) is in 50-65, 70-88, 90-92 or
-    94-99; serial not 0000.
+    94-99; serial not 0000. Written here: stdnum.us.itin's group list predates the IRS's
+    50-65 range (2011) and would miss those numbers.
     """
     number = digits(value)
     if len(number) != 9 or number[0] != "9" or number[5:] == "0000":
@@ -157,21 +170,28 @@ def us_itin(value: str) -> bool:
 
 
 @register
+def us_ein(value: str) -> bool:
+    """US Employer Identification Number (IRS): 9 digits XX-XXXXXXX whose prefix is one the
+    IRS assigns to a campus (stdnum.us.ein); no check digit exists."""
+    number = digits(value)
+    return len(number) == 9 and _us_ein.is_valid(f"{number[:2]}-{number[2:]}")
+
+
+@register
 def us_aba_routing(value: str) -> bool:
     """US ABA routing transit number (American Bankers Association; Fed Regulation CC).
 
-    Nine digits whose first two are a Federal Reserve routing symbol: 00 (US Government),
-    01-12 (banks), 21-32 (thrifts), 61-72 (electronic) or 80 (traveller's cheques); the
-    weighted sum 3-7-1 repeated over the nine digits is a multiple of 10.
+    The 3-7-1 check digit by stdnum.us.rtn; the first two digits must also be a Federal
+    Reserve routing symbol, which stdnum does not check: 00 (US Government), 01-12 (banks),
+    21-32 (thrifts), 61-72 (electronic) or 80 (traveller's cheques).
     """
     number = digits(value)
-    if len(number) != 9 or number == "000000000":
+    if len(number) != 9 or _repeated(number):
         return False
     prefix = int(number[:2])
     if not (prefix <= 12 or 21 <= prefix <= 32 or 61 <= prefix <= 72 or prefix == 80):
         return False
-    weights = (3, 7, 1) * 3
-    return sum(int(d) * w for d, w in zip(number, weights, strict=True)) % 10 == 0
+    return _us_rtn.is_valid(number)
 
 
 @register
@@ -179,10 +199,11 @@ def us_npi(value: str) -> bool:
     """US National Provider Identifier (CMS, 45 CFR 162.406): 10 digits starting 1 or 2.
 
     The tenth digit is a Luhn check digit computed over the nine others prefixed with 80840,
-    the ISO 7812 issuer prefix of the US health industry.
+    the ISO 7812 issuer prefix of the US health industry. stdnum has no NPI module; its Luhn
+    does the arithmetic.
     """
     number = digits(value)
-    return len(number) == 10 and number[0] in "12" and luhn_ok("80840" + number)
+    return len(number) == 10 and number[0] in "12" and stdnum_luhn.is_valid("80840" + number)
 
 
 @register
@@ -192,7 +213,8 @@ def de_kvnr(value: str) -> bool:
     A capital letter, eight digits and a check digit: the letter becomes its two-digit
     position in the alphabet (A=01 ... Z=26); those two digits and the next eight are weighted
     1, 2, 1, 2 ..., the digits of each product are added, and the sum's last digit is the
-    check digit.
+    check digit. Written here: stdnum has no KVNR module, and the weighting (from the left,
+    the sum itself as check digit) is not Luhn's.
     """
     if len(value) != 10 or not ("A" <= value[0] <= "Z") or not value[1:].isdigit():
         return False
@@ -206,9 +228,10 @@ def de_kvnr(value: str) -> bool:
 
 @register
 def fr_rpps(value: str) -> bool:
-    """French RPPS number of a health professional: 11 digits, Luhn check digit."""
+    """French RPPS number of a health professional: 11 digits, Luhn check digit (stdnum's
+    Luhn; stdnum has no RPPS module)."""
     number = digits(value)
-    return len(number) == 11 and len(set(number)) > 1 and luhn_ok(number)
+    return len(number) == 11 and not _repeated(number) and stdnum_luhn.is_valid(number)
 
 
 _DEA = re.compile(r"[A-Z][A-Z9]\d{7}")
@@ -222,7 +245,8 @@ def us_dea(value: str) -> bool:
     """US DEA registration number (Drug Enforcement Administration): 2 letters, 7 digits.
 
     Registrant type letter, the first letter of the registrant's surname (or 9), then six
-    digits and a check digit: the last digit of (d1 + d3 + d5) + 2 * (d2 + d4 + d6).
+    digits and a check digit: the last digit of (d1 + d3 + d5) + 2 * (d2 + d4 + d6). Written
+    here: stdnum has no DEA module.
     """
     dea = value.strip()
     if not _DEA.fullmatch(dea) or dea[0] not in _DEA_TYPES:
@@ -238,52 +262,41 @@ def us_dea(value: str) -> bool:
 def fr_nir(value: str) -> bool:
     """French social security number, NIR (INSEE): 13 characters and a 2-digit key.
 
-    Sex 1/2 (3/4, 7/8 for provisional numbers), year, month (01-12, 20, 30-42 or 50-99 when
-    unknown), department (2A and 2B for Corsica), commune, order; key = 97 - (n mod 97),
-    where for Corsica the department is read as 19 (2A) or 18 (2B).
+    stdnum.fr.nir checks the key (97 - n mod 97, Corsica's 2A/2B read as 19/18). Added here,
+    INSEE's structure that stdnum leaves out: sex 1/2 (3/4, 7/8 for provisional numbers) and
+    month 01-12, 20, 30-42 or 50-99 (unknown).
     """
     nir = _compact(value)
-    if len(nir) != 15 or nir[0] not in "123478" or not nir[13:].isdigit():
+    if len(nir) != 15 or nir[0] not in "123478" or not nir[3:5].isdigit():
         return False
-    body = nir[:13]
-    department = body[5:7]
-    if department == "2A":
-        body = body[:5] + "19" + body[7:]
-    elif department == "2B":
-        body = body[:5] + "18" + body[7:]
-    if not body.isdigit():
-        return False
-    month = int(body[3:5])
+    month = int(nir[3:5])
     if not (1 <= month <= 12 or month == 20 or 30 <= month <= 42 or month >= 50):
         return False
-    return 97 - int(body) % 97 == int(nir[13:])
+    return _fr_nir.is_valid(nir)
+
+
+@register
+def fr_nif(value: str) -> bool:
+    """French tax number of a person (numéro fiscal, SPI): 13 digits starting 0-3, the last
+    three a check on the first ten (stdnum.fr.nif)."""
+    number = digits(value)
+    return len(number) == 13 and _fr_nif.is_valid(number)
 
 
 @register
 def fr_siren(value: str) -> bool:
-    """French company number SIREN (INSEE): 9 digits with a Luhn check digit."""
+    """French company number SIREN (INSEE): 9 digits with a Luhn check digit (stdnum)."""
     number = digits(value)
-    return len(number) == 9 and number != "000000000" and luhn_ok(number)
-
-
-# La Poste's establishments share one SIREN; INSEE numbers them so the digit sum is a multiple
-# of 5 instead of a valid Luhn sum.
-_LA_POSTE_SIREN = "356000000"
+    return len(number) == 9 and not _repeated(number) and _fr_siren.is_valid(number)
 
 
 @register
 def fr_siret(value: str) -> bool:
-    """French establishment number SIRET (INSEE): SIREN + 5-digit NIC, Luhn over 14 digits.
-
-    La Poste's establishments (SIREN 356 000 000) follow INSEE's exception: the sum of the
-    14 digits is a multiple of 5.
-    """
+    """French establishment number SIRET (INSEE): SIREN + 5-digit NIC, Luhn over the 14
+    digits, or for La Poste's establishments (SIREN 356 000 000) a digit sum that is a
+    multiple of 5 (stdnum.fr.siret)."""
     number = digits(value)
-    if len(number) != 14 or not fr_siren(number[:9]):
-        return False
-    if number[:9] == _LA_POSTE_SIREN and sum(int(d) for d in number) % 5 == 0:
-        return True
-    return luhn_ok(number)
+    return len(number) == 14 and _fr_siret.is_valid(number)
 
 
 # --- United Kingdom -----------------------------------------------------------------------
@@ -299,7 +312,8 @@ def uk_nino(value: str) -> bool:
     """UK National Insurance number (HMRC NIM39110): two prefix letters, six digits, A-D.
 
     D, F, I, Q, U and V are never used in the prefix, O never as its second letter, and the
-    prefixes BG, GB, KN, NK, NT, TN and ZZ are not allocated.
+    prefixes BG, GB, KN, NK, NT, TN and ZZ are not allocated. Written here: stdnum has no
+    NINO module, and the number has no check digit, only these allocation rules.
     """
     nino = _compact(value)
     if not _NINO.fullmatch(nino):
@@ -314,245 +328,523 @@ def uk_nino(value: str) -> bool:
 
 @register
 def uk_nhs(value: str) -> bool:
-    """NHS number (England, Wales, Isle of Man): 10 digits, modulus 11 check digit.
-
-    Weights 10 down to 2 on the first nine digits; check = 11 - (sum mod 11), 11 reads 0,
-    and a result of 10 means the number is never issued.
-    """
+    """NHS number (England, Wales, Isle of Man): 10 digits, modulus 11 check digit
+    (stdnum.gb.nhs); a number of one repeated digit passes the arithmetic but is not issued."""
     number = digits(value)
-    if len(number) != 10 or len(set(number)) == 1:
+    return len(number) == 10 and not _repeated(number) and _gb_nhs.is_valid(number)
+
+
+@register
+def uk_utr(value: str) -> bool:
+    """UK Unique Taxpayer Reference (HMRC): 10 digits, the first a mod-11 check on the other
+    nine (stdnum.gb.utr)."""
+    number = digits(value)
+    return len(number) == 10 and not _repeated(number) and _gb_utr.is_valid(number)
+
+
+_DVLA = re.compile(r"[A-Z9]{5}\d{6}[A-Z9]{2}\d[A-Z0-9]{2}")
+
+
+@register
+def uk_driving_licence(value: str) -> bool:
+    """UK (DVLA, Great Britain) driving licence number: 16 characters.
+
+    Surname (5, padded with 9), the decade digit of the birth year, the birth month (01-12,
+    51-62 for women), the day, the year's last digit, two initials (padded with 9), a digit
+    and two check characters. The birth date must exist. Written here: stdnum has no module
+    and the DVLA does not publish the check characters' algorithm.
+    """
+    licence = _compact(value)
+    if not _DVLA.fullmatch(licence) or licence[0] == "9":
         return False
-    total = sum(int(d) * w for d, w in zip(number[:9], range(10, 1, -1), strict=True))
-    check = 11 - total % 11
-    if check == 11:
-        check = 0
-    return check != 10 and check == int(number[9])
+    month = int(licence[6:8]) % 50
+    day = int(licence[8:10])
+    year = 1900 + int(licence[5] + licence[10])
+    return _real_date(year, month, day) is not None
 
 
 # --- Germany ------------------------------------------------------------------------------
-
-
-def _iso7064_mod11_10(number: str) -> int:
-    """ISO/IEC 7064 MOD 11,10 (hybrid system): the check digit for a string of digits."""
-    product = 10
-    for ch in number:
-        total = (int(ch) + product) % 10 or 10
-        product = total * 2 % 11
-    return (11 - product) % 10
 
 
 @register
 def de_steuer_id(value: str) -> bool:
     """German tax identification number, Steuer-IdNr (BZSt; AO §139b): 11 digits.
 
-    The first digit is not 0; among the first ten digits exactly one digit occurs twice or
-    three times (three times never side by side) and every other occurs at most once; the
-    last digit is the ISO/IEC 7064 MOD 11,10 check digit of the first ten.
+    stdnum.de.idnr checks the leading digit, the repetition rule (exactly one digit occurs
+    twice or three times among the first ten) and the ISO/IEC 7064 MOD 11,10 check digit.
+    Added here, the BZSt rule that a digit occurring three times never does so side by side.
     """
     number = digits(value)
-    if len(number) != 11 or number[0] == "0":
+    if len(number) != 11 or not _de_idnr.is_valid(number):
         return False
-    body = number[:10]
-    counts = sorted((body.count(d) for d in set(body)), reverse=True)
-    if counts[0] not in (2, 3) or (len(counts) > 1 and counts[1] > 1):
-        return False
-    if counts[0] == 3 and any(body[i] == body[i + 1] == body[i + 2] for i in range(8)):
-        return False
-    return _iso7064_mod11_10(body) == int(number[10])
+    return not any(number[i] == number[i + 1] == number[i + 2] for i in range(8))
 
 
-# --- Spain --------------------------------------------------------------------------------
-
-_DNI_LETTERS = "TRWAGMYFPDXBNJZSQVHLCKE"
+# --- Spain, Italy, Portugal ----------------------------------------------------------------
 
 
 @register
 def es_dni(value: str) -> bool:
-    """Spanish national identity number DNI (Real Decreto 1553/2005): 8 digits + letter.
-
-    The letter is TRWAGMYFPDXBNJZSQVHLCKE[number mod 23].
-    """
+    """Spanish national identity number DNI (Real Decreto 1553/2005): 8 digits and the
+    letter TRWAGMYFPDXBNJZSQVHLCKE[number mod 23] (stdnum.es.dni)."""
     dni = _compact(value)
-    if len(dni) != 9 or not dni[:8].isdigit():
-        return False
-    return _DNI_LETTERS[int(dni[:8]) % 23] == dni[8]
+    return len(dni) == 9 and dni[:8].isdigit() and _es_dni.is_valid(dni)
 
 
 @register
 def es_nie(value: str) -> bool:
-    """Spanish foreigner identity number NIE: X, Y or Z, 7 digits, control letter.
-
-    X, Y, Z read as 0, 1, 2; the letter is then computed as for the DNI (mod 23).
-    """
+    """Spanish foreigner identity number NIE: X, Y or Z (read 0, 1, 2), 7 digits, the DNI's
+    control letter (stdnum.es.nie)."""
     nie = _compact(value)
-    if len(nie) != 9 or nie[0] not in "XYZ" or not nie[1:8].isdigit():
-        return False
-    return _DNI_LETTERS[int(str("XYZ".index(nie[0])) + nie[1:8]) % 23] == nie[8]
-
-
-# --- Italy --------------------------------------------------------------------------------
-
-# Decreto ministeriale 23/12/1976: values of characters in odd positions (1st, 3rd, ...), for
-# 0-9 and A-Z alike (a digit counts as the letter of the same rank, 0 as A).
-_CF_ODD = (1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25,
-           24, 23)  # fmt: skip
-_CF_MONTHS = "ABCDEHLMPRST"
-# Omocodia: when two people share a code, digits are replaced from the right by these letters.
-_CF_OMOCODIA = "LMNPQRSTUV"
-_CF_DIGIT_POSITIONS = (6, 7, 9, 10, 12, 13, 14)
-_CODICE_FISCALE = re.compile(r"[A-Z]{6}[0-9A-Z]{2}[A-Z][0-9A-Z]{2}[A-Z][0-9A-Z]{3}[A-Z]")
+    return len(nie) == 9 and _es_nie.is_valid(nie)
 
 
 @register
 def it_codice_fiscale(value: str) -> bool:
-    """Italian tax code, codice fiscale (DM 23/12/1976): 16 characters, check letter.
+    """Italian tax code of a person, codice fiscale (DM 23/12/1976): 16 characters.
 
-    Surname and name (6 letters), year (2), month letter (ABCDEHLMPRST), day (01-31, +40 for
-    women), municipality (letter + 3 digits); digits may be replaced by LMNPQRSTUV
-    (omocodia). The 16th letter is the sum of odd-position values (table) and even-position
-    values (rank) mod 26, as a letter.
+    stdnum.it.codicefiscale checks the shape (omocodia letters LMNPQRSTUV in place of
+    digits included), the birth date and the check letter. Only the 16-character personal
+    code: stdnum also accepts a company's 11-digit partita IVA under this name.
     """
-    cf = _compact(value)
-    if not _CODICE_FISCALE.fullmatch(cf) or cf[8] not in _CF_MONTHS:
-        return False
-    plain = list(cf)
-    for position in _CF_DIGIT_POSITIONS:
-        ch = plain[position]
-        if ch.isdigit():
-            continue
-        if ch not in _CF_OMOCODIA:
-            return False
-        plain[position] = str(_CF_OMOCODIA.index(ch))
-    day = int(plain[9] + plain[10])
-    if not (1 <= day <= 31 or 41 <= day <= 71):
-        return False
-    total = 0
-    for index, ch in enumerate(cf[:15]):
-        rank = int(ch) if ch.isdigit() else ord(ch) - 65
-        total += _CF_ODD[rank] if index % 2 == 0 else rank
-    return chr(65 + total % 26) == cf[15]
+    code = _compact(value)
+    return len(code) == 16 and _it_codicefiscale.is_valid(code)
 
 
-# --- Netherlands, Belgium -----------------------------------------------------------------
+@register
+def pt_nif(value: str) -> bool:
+    """Portuguese tax number NIF (número de contribuinte): 9 digits, mod-11 check digit
+    (stdnum.pt.nif)."""
+    number = digits(value)
+    return len(number) == 9 and _pt_nif.is_valid(number)
+
+
+# --- Benelux ------------------------------------------------------------------------------
 
 
 @register
 def nl_bsn(value: str) -> bool:
-    """Dutch citizen service number BSN: 9 digits (8 digits read with a leading 0), 11-test.
-
-    9*d1 + 8*d2 + ... + 2*d8 - 1*d9 is a multiple of 11, and not zero.
-    """
+    """Dutch citizen service number BSN: 9 digits (8 digits read with a leading 0), the
+    11-test (stdnum.nl.bsn)."""
     number = digits(value)
     if len(number) == 8:
         number = "0" + number
-    if len(number) != 9 or number == "000000000":
-        return False
-    total = sum(int(d) * w for d, w in zip(number[:8], range(9, 1, -1), strict=True))
-    return (total - int(number[8])) % 11 == 0
+    return len(number) == 9 and not _repeated(number) and _nl_bsn.is_valid(number)
 
 
 @register
 def be_national_number(value: str) -> bool:
     """Belgian national register number (Rijksregisternummer / numéro national): 11 digits.
 
-    YYMMDD + 3-digit serial + key = 97 - (first nine digits mod 97); for people born in 2000
-    or later the nine digits are prefixed with 2 before the division. The month may be 00
-    (unknown date) or raised by 20 or 40 for BIS numbers; the serial is 001-998.
+    YYMMDD, a serial and a mod-97 key over the first nine digits (prefixed with 2 for people
+    born in 2000 or later): stdnum.be.nn, or stdnum.be.bis for the BIS numbers of people not
+    in the register (month raised by 20 or 40).
     """
     number = digits(value)
     if len(number) != 11:
         return False
-    month, serial = int(number[2:4]), int(number[6:9])
-    if month % 20 > 12 or month > 52 or not 1 <= serial <= 998:
+    return _be_nn.is_valid(number) or _be_bis.is_valid(number)
+
+
+_LU_MATRICULE = re.compile(r"(\d{4})(\d{2})(\d{2})\d{5}")
+
+
+@register
+def lu_matricule(value: str) -> bool:
+    """Luxembourg national identification number (matricule, CCSS): 13 digits.
+
+    Birth date YYYYMMDD, a 3-digit serial, then a Luhn check digit and a Verhoeff check
+    digit, each over the first eleven digits (Règlement grand-ducal du 21 décembre 2013).
+    stdnum has no module for it; its Luhn and Verhoeff compute the two check digits.
+    """
+    number = digits(value)
+    match = _LU_MATRICULE.fullmatch(number)
+    if match is None:
         return False
-    key = int(number[9:])
-    body = int(number[:9])
-    return key in (97 - body % 97, 97 - (2_000_000_000 + body) % 97)
+    year, month, day = (int(g) for g in match.groups())
+    born = _real_date(year, month, day)
+    if born is None or not date(1900, 1, 1) <= born <= date.today():
+        return False
+    body = number[:11]
+    return (
+        stdnum_luhn.calc_check_digit(body) == number[11]
+        and verhoeff.calc_check_digit(body) == number[12]
+    )
 
 
-# --- Canada, India, Brazil ----------------------------------------------------------------
+# --- Nordic countries ---------------------------------------------------------------------
+
+
+@register
+def dk_cpr(value: str) -> bool:
+    """Danish CPR number (personnummer): DDMMYY-SSSS, a real birth date not in the future
+    (stdnum.dk.cpr). The modulus-11 test was dropped in 2007, so the date is the only check:
+    the rule needs a keyword."""
+    number = digits(value)
+    return len(number) == 10 and _dk_cpr.is_valid(number)
+
+
+@register
+def fi_hetu(value: str) -> bool:
+    """Finnish personal identity code (henkilötunnus): DDMMYY, the century sign (+, -, A-F,
+    U-Y), a 3-digit serial and a mod-31 check character (stdnum.fi.hetu)."""
+    return _fi_hetu.is_valid(value.strip().upper())
+
+
+@register
+def no_fodselsnummer(value: str) -> bool:
+    """Norwegian national identity number (fødselsnummer, D-number): 11 digits, a birth date
+    and two mod-11 check digits (stdnum.no.fodselsnummer)."""
+    number = digits(value)
+    return len(number) == 11 and _no_fodselsnummer.is_valid(number)
+
+
+@register
+def se_personnummer(value: str) -> bool:
+    """Swedish personal identity number: YYMMDD-NNNC (or YYYYMMDD-NNNC; + past 100 years), a
+    birth date (day + 60 for a coordination number) and a Luhn check digit
+    (stdnum.se.personnummer). The separator is required: ten bare digits are any number."""
+    return _se_personnummer.is_valid(value.strip())
+
+
+# --- Central and Eastern Europe -----------------------------------------------------------
+
+
+@register
+def at_svnr(value: str) -> bool:
+    """Austrian social insurance number (Sozialversicherungsnummer): a 3-digit serial, a
+    check digit and the birth date DDMMYY (stdnum.at.vnr)."""
+    number = digits(value)
+    return len(number) == 10 and _at_vnr.is_valid(number)
+
+
+@register
+def bg_egn(value: str) -> bool:
+    """Bulgarian personal number EGN (ЕГН): birth date YYMMDD (month + 20 or + 40 for other
+    centuries), serial, mod-11 check digit (stdnum.bg.egn)."""
+    number = digits(value)
+    return len(number) == 10 and _bg_egn.is_valid(number)
+
+
+@register
+def cz_rodne_cislo(value: str) -> bool:
+    """Czech and Slovak birth number (rodné číslo): YYMMDD/SSSC, the month + 50 for women, the
+    10-digit number divisible by 11 (stdnum.cz.rc; Slovakia kept the Czechoslovak scheme and
+    stdnum.sk.rc is the same check). Only the 10-digit numbers issued since 1954: the older 9
+    digits carry no check."""
+    number = digits(value)
+    return len(number) == 10 and _cz_rc.is_valid(number)
+
+
+@register
+def ee_isikukood(value: str) -> bool:
+    """Estonian personal identification code (isikukood): sex and century digit, YYMMDD,
+    serial and a two-pass mod-11 check digit (stdnum.ee.ik). Lithuania's asmens kodas uses
+    the same scheme."""
+    number = digits(value)
+    return len(number) == 11 and _ee_ik.is_valid(number)
+
+
+@register
+def lt_asmens_kodas(value: str) -> bool:
+    """Lithuanian personal code (asmens kodas): the Estonian scheme (stdnum.lt.asmens)."""
+    number = digits(value)
+    return len(number) == 11 and _lt_asmens.is_valid(number)
+
+
+@register
+def lv_personas_kods(value: str) -> bool:
+    """Latvian personal code (personas kods): DDMMYY-CNNNC with a real birth date, or since
+    2017 32NNNN-NNNNN; a weighted mod-11 check digit (stdnum.lv.pvn, personal codes only: a
+    first digit above 3 is a company's VAT number)."""
+    number = digits(value)
+    return len(number) == 11 and number[0] <= "3" and _lv_pvn.is_valid(number)
+
+
+@register
+def hr_oib(value: str) -> bool:
+    """Croatian personal identification number (OIB): 11 digits, ISO 7064 MOD 11,10 check
+    digit (stdnum.hr.oib)."""
+    number = digits(value)
+    return len(number) == 11 and not _repeated(number) and _hr_oib.is_valid(number)
+
+
+_HU_EPOCH = date(1867, 1, 1)
+
+
+@register
+def hu_adoazonosito(value: str) -> bool:
+    """Hungarian tax identification number of a person (adóazonosító jel, NAV): 10 digits.
+
+    8, then the birth date as days since 1867-01-01 (5 digits), a 3-digit serial, and a check
+    digit: the sum of the first nine digits weighted 1 to 9, mod 11 (never 10). Written here:
+    stdnum has the company VAT number (hu.anum) but no module for a person's tax number.
+    """
+    number = digits(value)
+    if len(number) != 10 or number[0] != "8":
+        return False
+    born = _HU_EPOCH.toordinal() + int(number[1:6])
+    if born > date.today().toordinal():
+        return False
+    check = sum(int(d) * w for w, d in enumerate(number[:9], 1)) % 11
+    return check != 10 and check == int(number[9])
+
+
+@register
+def pl_pesel(value: str) -> bool:
+    """Polish national identification number (PESEL): YYMMDD (month + 20, 40, 60, 80 by
+    century), serial, a weighted mod-10 check digit (stdnum.pl.pesel)."""
+    number = digits(value)
+    return len(number) == 11 and _pl_pesel.is_valid(number)
+
+
+@register
+def pl_nip(value: str) -> bool:
+    """Polish tax number (NIP): 10 digits, often 3-3-2-2, a weighted mod-11 check digit
+    (stdnum.pl.nip)."""
+    number = digits(value)
+    return len(number) == 10 and not _repeated(number) and _pl_nip.is_valid(number)
+
+
+@register
+def ro_cnp(value: str) -> bool:
+    """Romanian personal numerical code (CNP): sex and century, YYMMDD, county, serial and a
+    weighted mod-11 check digit (stdnum.ro.cnp)."""
+    number = digits(value)
+    return len(number) == 13 and _ro_cnp.is_valid(number)
+
+
+@register
+def si_emso(value: str) -> bool:
+    """Slovenian unique master citizen number (EMŠO): DDMMYYY, register, serial and a
+    mod-11 check digit (stdnum.si.emso)."""
+    number = digits(value)
+    return len(number) == 13 and _si_emso.is_valid(number)
+
+
+# --- Southern Europe, Ireland, Switzerland -------------------------------------------------
+
+
+@register
+def gr_amka(value: str) -> bool:
+    """Greek social security number (AMKA): birth date DDMMYY, serial and a Luhn check digit
+    (stdnum.gr.amka)."""
+    number = digits(value)
+    return len(number) == 11 and _gr_amka.is_valid(number)
+
+
+@register
+def cy_tic(value: str) -> bool:
+    """Cypriot tax identification code (TIC / ΑΦΤ): 8 digits and a check letter, the scheme of
+    the Cypriot VAT number (stdnum.cy.vat)."""
+    code = _compact(value)
+    return len(code) == 9 and _cy_vat.is_valid(code)
+
+
+_MT_ID_CARD = re.compile(r"0*[1-9]\d{0,6}[MGAPLHBZ]")
+
+
+@register
+def mt_id_card(value: str) -> bool:
+    """Maltese identity card number (Identity Malta; also the person's tax number): up to
+    seven digits and a letter saying where or when the holder was registered (M, G, A, P, L,
+    H, B, Z). No check digit exists and stdnum has no module: the rule needs a keyword."""
+    return _MT_ID_CARD.fullmatch(_compact(value)) is not None
+
+
+@register
+def ie_pps(value: str) -> bool:
+    """Irish Personal Public Service number (PPSN): 7 digits, a mod-23 check letter and, since
+    2013, a second letter (A, B, H, W) (stdnum.ie.pps)."""
+    return _ie_pps.is_valid(_compact(value))
+
+
+@register
+def ch_ahv(value: str) -> bool:
+    """Swiss social security number (AHV / AVS): 756, nine digits and an EAN-13 check digit,
+    written 756.1234.5678.97 (stdnum.ch.ssn)."""
+    number = digits(value)
+    return len(number) == 13 and _ch_ssn.is_valid(number)
+
+
+# --- Americas -----------------------------------------------------------------------------
 
 
 @register
 def ca_sin(value: str) -> bool:
-    """Canadian Social Insurance Number (ESDC): 9 digits, Luhn, not starting with 0 or 8.
-
-    0 is never assigned and 8 is used for business numbers, not people.
-    """
+    """Canadian Social Insurance Number (ESDC): 9 digits, Luhn, not starting with 0 (never
+    assigned) or 8 (business numbers) (stdnum.ca.sin)."""
     number = digits(value)
-    return len(number) == 9 and number[0] not in "08" and luhn_ok(number)
-
-
-def _verhoeff_tables() -> tuple[list[list[int]], list[list[int]]]:
-    """Verhoeff's dihedral group D5 multiplication table and the position permutations."""
-    multiply = [
-        [
-            (j + k) % 5 if j < 5 and k < 5
-            else 5 + (j + k) % 5 if j < 5
-            else 5 + (j - k) % 5 if k < 5
-            else (j - k) % 5
-            for k in range(10)
-        ]
-        for j in range(10)
-    ]  # fmt: skip
-    # The permutation (1 5 8 9 4 2 7 0)(3 6) applied i times for position i.
-    step = [1, 5, 7, 6, 2, 8, 3, 0, 9, 4]
-    permute = [list(range(10))]
-    for _ in range(7):
-        permute.append([step[x] for x in permute[-1]])
-    return multiply, permute
-
-
-_VERHOEFF_D, _VERHOEFF_P = _verhoeff_tables()
-
-
-def verhoeff_ok(number: str) -> bool:
-    """Verhoeff (1969) check: folding the digits from the right through D5 yields 0."""
-    check = 0
-    for position, ch in enumerate(reversed(number)):
-        check = _VERHOEFF_D[check][_VERHOEFF_P[position % 8][ord(ch) - 48]]
-    return check == 0
+    return len(number) == 9 and _ca_sin.is_valid(number)
 
 
 @register
-def in_aadhaar(value: str) -> bool:
-    """Indian Aadhaar number (UIDAI): 12 digits, not starting with 0 or 1, Verhoeff check."""
+def ca_bc_phn(value: str) -> bool:
+    """British Columbia Personal Health Number: 10 digits starting with 9, a mod-11 check
+    digit (stdnum.ca.bc_phn)."""
     number = digits(value)
-    return len(number) == 12 and number[0] not in "01" and verhoeff_ok(number)
-
-
-_PAN = re.compile(r"[A-Z]{3}[ABCFGHJLPT][A-Z]\d{4}[A-Z]")
-
-
-@register
-def in_pan(value: str) -> bool:
-    """Indian Permanent Account Number (Income Tax Department): AAAAA9999A.
-
-    Five letters, four digits (not 0000), a letter; the fourth letter is the holder type:
-    A association, B body of individuals, C company, F firm, G government, H Hindu undivided
-    family, J artificial juridical person, L local authority, P person, T trust.
-    """
-    pan = value.strip()
-    return _PAN.fullmatch(pan) is not None and pan[5:9] != "0000"
+    return len(number) == 10 and _ca_bc_phn.is_valid(number)
 
 
 @register
 def br_cpf(value: str) -> bool:
-    """Brazilian individual taxpayer number CPF (Receita Federal): 11 digits, two mod-11 keys.
+    """Brazilian individual taxpayer number CPF (Receita Federal): 11 digits, two mod-11
+    check digits (stdnum.br.cpf); one repeated digit passes the arithmetic, never issued."""
+    number = digits(value)
+    return len(number) == 11 and not _repeated(number) and _br_cpf.is_valid(number)
 
-    Each key is (sum of the preceding digits weighted from 10 or 11 down to 2) * 10 mod 11,
-    10 reading 0; numbers of one repeated digit pass the arithmetic but are never issued.
+
+@register
+def mx_curp(value: str) -> bool:
+    """Mexican population registry key (CURP): 18 characters with the holder's initials,
+    birth date, sex, state and a check digit (stdnum.mx.curp)."""
+    return _mx_curp.is_valid(_compact(value))
+
+
+@register
+def mx_rfc(value: str) -> bool:
+    """Mexican tax number of a person (RFC): 4 letters, birth date YYMMDD and a 3-character
+    homoclave (stdnum.mx.rfc with its check digit): 13 characters."""
+    code = _compact(value)
+    return len(code) == 13 and _mx_rfc.is_valid(code, validate_check_digits=True)
+
+
+@register
+def ar_cuit(value: str) -> bool:
+    """Argentinian tax number CUIT / CUIL: a type (20, 23, 24, 27 people; 30, 33, 34
+    companies), the DNI and a mod-11 check digit (stdnum.ar.cuit)."""
+    number = digits(value)
+    return len(number) == 11 and _ar_cuit.is_valid(number)
+
+
+@register
+def cl_rut(value: str) -> bool:
+    """Chilean national number RUT / RUN: 7-8 digits and a mod-11 check character 0-9 or K
+    (stdnum.cl.rut)."""
+    code = _compact(value)
+    return code[:-1].isdigit() and _cl_rut.is_valid(code)
+
+
+# --- Asia, Oceania, Africa, Turkey ----------------------------------------------------------
+
+
+@register
+def in_aadhaar(value: str) -> bool:
+    """Indian Aadhaar number (UIDAI): 12 digits, not starting with 0 or 1, not a palindrome,
+    Verhoeff check digit (stdnum.in_.aadhaar)."""
+    number = digits(value)
+    return len(number) == 12 and _in_aadhaar.is_valid(number)
+
+
+@register
+def in_pan(value: str) -> bool:
+    """Indian Permanent Account Number (Income Tax Department): AAAAA9999A, the fourth letter
+    the holder type, digits not 0000 (stdnum.in_.pan). Upper case as written: stdnum would
+    upper-case a lower-case word of the same shape."""
+    pan = value.strip()
+    return pan.isupper() and _in_pan.is_valid(pan)
+
+
+@register
+def jp_my_number(value: str) -> bool:
+    """Japanese Individual Number (個人番号, My Number): 12 digits, a weighted mod-11 check
+    digit (stdnum.jp.in_)."""
+    number = digits(value)
+    return len(number) == 12 and not _repeated(number) and _jp_in.is_valid(number)
+
+
+@register
+def kr_rrn(value: str) -> bool:
+    """South Korean resident registration number: YYMMDD-SBBBBNC, a birth date not in the
+    future, a place code and a weighted mod-11 check digit (stdnum.kr.rrn)."""
+    number = digits(value)
+    return len(number) == 13 and _kr_rrn.is_valid(number, allow_future=False)
+
+
+@register
+def au_tfn(value: str) -> bool:
+    """Australian Tax File Number (ATO): 9 digits (8 for old numbers), weighted mod-11
+    (stdnum.au.tfn)."""
+    number = digits(value)
+    return len(number) in (8, 9) and not _repeated(number) and _au_tfn.is_valid(number)
+
+
+_AU_MEDICARE_WEIGHTS = (1, 3, 7, 9, 1, 3, 7, 9)
+
+
+@register
+def au_medicare(value: str) -> bool:
+    """Australian Medicare card number (Services Australia): 10 digits (an 11th, the
+    individual reference, may follow). The first digit is 2 to 6; the ninth is the sum of
+    the first eight weighted 1, 3, 7, 9, 1, 3, 7, 9, mod 10; the tenth, the card's issue
+    number, is not 0. Written here: stdnum has no Medicare module.
     """
     number = digits(value)
-    if len(number) != 11 or len(set(number)) == 1:
+    if len(number) not in (10, 11) or number[0] not in "23456" or number[9] == "0":
         return False
-    for length in (9, 10):
-        total = sum(
-            int(d) * w for d, w in zip(number[:length], range(length + 1, 1, -1), strict=True)
-        )
-        if total * 10 % 11 % 10 != int(number[length]):
-            return False
-    return True
+    total = sum(int(d) * w for d, w in zip(number[:8], _AU_MEDICARE_WEIGHTS, strict=True))
+    return total % 10 == int(number[8])
+
+
+@register
+def nz_ird(value: str) -> bool:
+    """New Zealand IRD number (Inland Revenue): 8 or 9 digits in the issued range, weighted
+    mod-11 check digit (stdnum.nz.ird)."""
+    number = digits(value)
+    return len(number) in (8, 9) and _nz_ird.is_valid(number)
+
+
+@register
+def za_id_number(value: str) -> bool:
+    """South African identity number: YYMMDD, a gender serial, citizenship (0 or 1), a digit
+    and a Luhn check digit (stdnum.za.idnr)."""
+    number = digits(value)
+    return len(number) == 13 and _za_idnr.is_valid(number)
+
+
+@register
+def tr_tckimlik(value: str) -> bool:
+    """Turkish identity number (T.C. Kimlik No.): 11 digits not starting with 0, two check
+    digits (stdnum.tr.tckimlik)."""
+    number = digits(value)
+    return len(number) == 11 and _tr_tckimlik.is_valid(number)
+
+
+# --- Travel documents ---------------------------------------------------------------------
+
+_MRZ_VALUES = {ch: value for value, ch in enumerate(string.digits + string.ascii_uppercase)}
+_MRZ_VALUES["<"] = 0
+_MRZ_WEIGHTS = (7, 3, 1)
+_MRZ_TD3 = re.compile(r"[A-Z0-9<]{9}\d[A-Z<]{3}\d{6}\d[MFX<]\d{6}\d[A-Z0-9<]{14}[0-9<]\d")
+
+
+def _mrz_check(field: str) -> str:
+    """ICAO 9303 check digit: character values (0-9, A-Z = 10-35, < = 0) weighted 7, 3, 1
+    repeated, mod 10."""
+    total = sum(_MRZ_VALUES[ch] * _MRZ_WEIGHTS[i % 3] for i, ch in enumerate(field))
+    return str(total % 10)
+
+
+@register
+def icao_mrz_td3(value: str) -> bool:
+    """Second line of a passport's machine-readable zone (ICAO Doc 9303 part 4, TD3): 44
+    characters with the document number, birth date, expiry date and optional data each
+    followed by a check digit, and a composite check digit over them all. Written here:
+    stdnum has no MRZ module.
+    """
+    line = value.strip()
+    if not _MRZ_TD3.fullmatch(line):
+        return False
+    personal_check = line[42]
+    if personal_check == "<":
+        personal_check = "0"  # an empty optional field may carry < as its check digit
+    return (
+        _mrz_check(line[0:9]) == line[9]
+        and _mrz_check(line[13:19]) == line[19]
+        and _mrz_check(line[21:27]) == line[27]
+        and _mrz_check(line[28:42]) == personal_check
+        and _mrz_check(line[0:10] + line[13:20] + line[21:43]) == line[43]
+    )
 
 
 # --- Tokens -------------------------------------------------------------------------------
@@ -651,7 +943,9 @@ def btc_address(value: str) -> bool:
 
     Base58Check: 25 bytes, version 0x00 or 0x05, last 4 bytes = first 4 bytes of
     SHA-256(SHA-256(version + hash160)). Segwit: BIP-173 Bech32 checksum for witness
-    version 0 (20- or 32-byte program), BIP-350 Bech32m for versions 1 to 16.
+    version 0 (20- or 32-byte program), BIP-350 Bech32m for versions 1 to 16. Written here:
+    stdnum.bitcoin checks every segwit address with the Bech32 constant, so it would reject
+    taproot (bc1p...) addresses, whose checksum is Bech32m.
     """
     address = value.strip()
     if address[:3].lower() == "bc1":
@@ -701,77 +995,63 @@ def eth_address(value: str) -> bool:
 
 # --- Network addresses --------------------------------------------------------------------
 
-_DOCUMENTATION_NETWORKS = tuple(
-    ipaddress.ip_network(n)
-    for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32", "3fff::/20")
-)
+# RFC 9637's documentation prefix is newer than the special-purpose table of Python 3.11's
+# ipaddress module; the older documentation networks are in it (is_global says no).
+_DOCUMENTATION_NETWORKS = tuple(ipaddress.ip_network(n) for n in ("2001:db8::/32", "3fff::/20"))
 
 
-def _personal_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    """True unless the address is one no person or host is reached at (RFC 6890 registry).
+def _public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Whether the address is a public one, reachable on the internet: personal data (it
+    locates a subscriber) at low confidence.
 
-    Loopback, unspecified, documentation (RFC 5737, RFC 3849, RFC 9637), link-local,
-    multicast and reserved ranges are not personal data. Private ranges (RFC 1918, ULA) stay
-    valid: a DLP reports them as low-severity infrastructure data.
+    Excluded on purpose, per the IANA special-purpose address registries as the ipaddress
+    module knows them (is_global): private networks (RFC 1918, IPv6 unique local), shared
+    carrier-grade NAT space (RFC 6598), loopback, link-local, unspecified, documentation
+    (RFC 5737, RFC 3849, RFC 9637), benchmarking and reserved ranges; multicast as well. Those
+    name hosts inside a network or no host at all, not a person on the internet.
     """
-    if any(address in network for network in _DOCUMENTATION_NETWORKS):
+    if not address.is_global or address.is_multicast or address.is_reserved:
         return False
-    return not (
-        address.is_loopback
-        or address.is_unspecified
-        or address.is_link_local
-        or address.is_multicast
-        or address.is_reserved
-    )
-
-
-# IPv4 ranges no person or host is reached at, as (first, second, third) octet prefixes:
-# 0.0.0.0/8 "this network" and 127.0.0.0/8 loopback are checked by first octet below.
-_IPV4_DOCUMENTATION = frozenset({(192, 0, 2), (198, 51, 100), (203, 0, 113)})  # RFC 5737
+    return not any(address in network for network in _DOCUMENTATION_NETWORKS)
 
 
 @register
 def ipv4(value: str) -> bool:
-    """IPv4 address in dotted-quad form (RFC 791; no leading zeros), reachable by a person.
-
-    Rejected, as in _personal_address: 0.0.0.0/8, loopback 127/8, link-local 169.254/16,
-    the documentation networks (RFC 5737), multicast 224/4 and reserved 240/4 (which holds
-    the broadcast address and netmasks). An address ending in .0 is rejected as well: written
-    alone it names a network (10.20.30.0), and it is how four-part version numbers read
-    (4.0.0.0). Parsed by hand: this runs on every candidate, the ipaddress module is slower.
+    """Public IPv4 address in dotted-quad form (RFC 791; no leading zeros): see _public for the
+    ranges excluded. An address ending in .0 is rejected as well: written alone it names a
+    network, and it is how four-part version numbers read (4.0.0.0). The dotted quad is
+    parsed by hand before the ipaddress module decides the range: most candidates fail the
+    shape, and the module is slower at that.
     """
     parts = value.strip().split(".")
     if len(parts) != 4:
         return False
-    octets: list[int] = []
+    number = 0
     for part in parts:
         if not 1 <= len(part) <= 3 or not part.isascii() or not part.isdigit():
             return False
         if len(part) > 1 and part[0] == "0":
             return False
-        octets.append(int(part))
-    first, second, third, last = octets
-    if max(octets) > 255 or first in (0, 127) or first >= 224 or last == 0:
+        octet = int(part)
+        if octet > 255:
+            return False
+        number = number << 8 | octet
+    if number & 0xFF == 0:
         return False
-    if first == 169 and second == 254:
-        return False
-    return (first, second, third) not in _IPV4_DOCUMENTATION
+    return _public(ipaddress.IPv4Address(number))
 
 
 @register
 def ipv6(value: str) -> bool:
-    """IPv6 address (RFC 4291 text form, RFC 5952), reachable by a person.
-
-    See _personal_address for the ranges rejected; an IPv4-mapped address is judged by the
-    IPv4 address it carries.
-    """
+    """Public IPv6 address (RFC 4291 text form, RFC 5952): see _public for the ranges
+    excluded; an IPv4-mapped address is judged by the IPv4 address it carries."""
     try:
         address = ipaddress.IPv6Address(value.strip())
     except ValueError:
         return False
     if address.ipv4_mapped is not None:
         return ipv4(str(address.ipv4_mapped))
-    return _personal_address(address)
+    return _public(address)
 
 
 # --- Telephone numbers --------------------------------------------------------------------

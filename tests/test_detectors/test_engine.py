@@ -226,3 +226,14 @@ def test_placeholder_markers_are_found_in_short_and_long_values(length: int) -> 
             assert allowlist.is_placeholder(value), value
             expected = any(m in body.lower() for m in allowlist.markers)
             assert allowlist.is_placeholder(body) == expected
+
+
+def test_a_labelled_value_with_a_wrong_check_digit_is_no_bare_shape_finding(engine: Engine) -> None:
+    # "TFN: 066 303 497" fails the TFN check; its label says what it is, so the German phone
+    # rule, which reports that shape with no keyword, does not claim it either.
+    assert not [f.detector for f in engine.scan("Old TFN: 066 303 497 (rejected by the ATO)")]
+    # Without the label, the same digits are a German phone number.
+    found = [f.detector for f in engine.scan("Ruf an: 066 303 497")]
+    assert found == ["phone-de"]
+    # A value that passes the check is found by its rule.
+    assert "au-tfn" in [f.detector for f in engine.scan("TFN: 123 456 782, tax code 1")]

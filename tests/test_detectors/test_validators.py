@@ -6,6 +6,7 @@ so a validator that merely echoes its own arithmetic back cannot pass by constru
 
 from __future__ import annotations
 
+import ipaddress
 import random
 
 import phonenumbers
@@ -313,8 +314,12 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
         ],
     ),
     "ipv4": (
-        ["81.56.102.17", "10.20.30.40", "172.16.5.4", "100.64.1.2"],
+        ["81.56.102.17", "51.15.42.118", "185.22.174.9", "2.3.4.5"],
         [
+            "10.20.30.40",  # private (RFC 1918)
+            "172.16.5.4",  # private (RFC 1918)
+            "192.168.178.23",  # private (RFC 1918)
+            "100.64.1.2",  # carrier-grade NAT (RFC 6598)
             "127.0.0.1",  # loopback
             "0.0.0.0",  # unspecified
             "192.0.2.44",  # TEST-NET-1
@@ -333,10 +338,13 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
         [
             "2a01:e0a:1f3:4c50::1",
             "2606:4700:4700::1111",
-            "fd12:3456:789a::1",  # unique local: private, kept
             "::ffff:81.56.102.17",  # IPv4-mapped
         ],
         [
+            "fd12:3456:789a::1",  # unique local: private
+            "::ffff:10.1.2.3",  # mapped private IPv4
+            "3fff:abc::1",  # documentation (RFC 9637)
+            "add::feed",  # reserved, and reads like C++ scope
             "::1",  # loopback
             "::",  # unspecified
             "2001:db8::8a2e:370:7334",  # documentation
@@ -379,6 +387,289 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
     "phone_it": (
         ["06 1234 5678", "347 123 4567", "02 8765 4321", "+39 347 123 4567"],
         ["47 123 4567", "347 12", "+33 6 12 34 56 78", "112"],
+    ),
+    "at_svnr": (
+        ["3724 150462", "9655 140574", "8172 221295"],
+        [
+            "3724 150460",  # one digit changed: the check fails
+            "9655 14057",  # one character short
+        ],
+    ),
+    "bg_egn": (
+        ["7603293524", "5112157236", "0145237066"],
+        [
+            "7603293520",  # one digit changed: the check fails
+            "511215723",  # one character short
+        ],
+    ),
+    "hr_oib": (
+        ["73521075708", "81757788245", "38395744207"],
+        [
+            "73521075700",  # one digit changed: the check fails
+            "8175778824",  # one character short
+        ],
+    ),
+    "cy_tic": (
+        ["43521075X", "95944629C", "38824150H"],
+        [
+            "43521070X",  # one digit changed: the check fails
+            "95944629",  # one character short
+        ],
+    ),
+    "cz_rodne_cislo": (
+        ["905330/5217", "616008/3655", "976123/7574"],
+        [
+            "905330/5210",  # one digit changed: the check fails
+            "616008/365",  # one character short
+        ],
+    ),
+    "dk_cpr": (
+        ["290376-3212", "081047-2757", "220148-3175"],
+        [
+            "290076-3212",  # one digit changed: the check fails
+            "081047-275",  # one character short
+        ],
+    ),
+    "ee_isikukood": (
+        ["47603292120", "44710087573", "44801221750"],
+        [
+            "47603292121",  # one digit changed: the check fails
+            "4471008757",  # one character short
+        ],
+    ),
+    "fi_hetu": (
+        ["290376-391B", "131257-615L", "150156-237K"],
+        [
+            "290376-390B",  # one digit changed: the check fails
+            "131257-615",  # one character short
+        ],
+    ),
+    "fr_nif": (
+        ["3352107570203", "1462933616403", "2076030543041"],
+        [
+            "3352107570200",  # one digit changed: the check fails
+            "146293361640",  # one character short
+        ],
+    ),
+    "gr_amka": (
+        ["29037635215", "08104723658", "22129544627"],
+        [
+            "29037635210",  # one digit changed: the check fails
+            "0810472365",  # one character short
+        ],
+    ),
+    "hu_adoazonosito": (
+        ["8398993529", "8310287232", "8490857067"],
+        [
+            "8398993520",  # one digit changed: the check fails
+            "831028723",  # one character short
+        ],
+    ),
+    "ie_pps": (
+        ["4212723J", "6594462K", "9336168R"],
+        [
+            "4212720J",  # one digit changed: the check fails
+            "6594462",  # one character short
+        ],
+    ),
+    "lv_personas_kods": (
+        ["290376-13521", "151251-17230", "270488-10610"],
+        [
+            "290376-13520",  # one digit changed: the check fails
+            "151251-1723",  # one character short
+        ],
+    ),
+    "lt_asmens_kodas": (
+        ["47603292120", "44710087573", "44801221750"],
+        [
+            "47603292121",  # one digit changed: the check fails
+            "4471008757",  # one character short
+        ],
+    ),
+    "lu_matricule": (
+        ["1976032935276", "1951121572336", "2001052370658"],
+        [
+            "1976032935270",  # one digit changed: the check fails
+            "195112157233",  # one character short
+        ],
+    ),
+    "mt_id_card": (
+        ["0423602P", "0209795L", "0187488G"],
+        [
+            "0209795",  # one character short
+        ],
+    ),
+    "pl_pesel": (
+        ["76032935218", "47100823652", "95122244627"],
+        [
+            "76032935210",  # one digit changed: the check fails
+            "4710082365",  # one character short
+        ],
+    ),
+    "pl_nip": (
+        ["735-210-75-74", "1329175996", "111-649-61-62"],
+        [
+            "735-210-75-70",  # one digit changed: the check fails
+            "132917599",  # one character short
+        ],
+    ),
+    "pt_nif": (
+        ["235210757", "359446299", "288241509"],
+        [
+            "235210750",  # one digit changed: the check fails
+            "35944629",  # one character short
+        ],
+    ),
+    "ro_cnp": (
+        ["2760329135210", "2471008255709", "2951222134625"],
+        [
+            "2760329135211",  # one digit changed: the check fails
+            "247100825570",  # one character short
+        ],
+    ),
+    "si_emso": (
+        ["2903976503527", "1512951507231", "2704988500610"],
+        [
+            "2903976503520",  # one digit changed: the check fails
+            "151295150723",  # one character short
+        ],
+    ),
+    "se_personnummer": (
+        ["760329-3528", "511215-7234", "010523-7069"],
+        [
+            "760329-3520",  # one digit changed: the check fails
+            "511215-723",  # one character short
+        ],
+    ),
+    "uk_utr": (
+        ["3421272365", "9944629336", "6168395744"],
+        [
+            "3421272360",  # one digit changed: the check fails
+            "994462933",  # one character short
+        ],
+    ),
+    "uk_driving_licence": (
+        ["FEGT9753296MQ9TP", "SPUU9511237VG9OV", "IYNUM551226IR9NG"],
+        [
+            "FEGT9753396MQ9TP",  # one digit changed: the check fails
+            "SPUU9511237VG9O",  # one character short
+        ],
+    ),
+    "us_ein": (
+        ["84-3521075", "95-0617577", "84-8241507"],
+        [
+            "89-3521075",  # one digit changed: the check fails
+            "95-061757",  # one character short
+        ],
+    ),
+    "ca_bc_phn": (
+        ["9421 272 364", "9594 462 935", "9361 683 950"],
+        [
+            "9421 272 360",  # one digit changed: the check fails
+            "9594 462 93",  # one character short
+        ],
+    ),
+    "au_tfn": (
+        ["421 272 369", "361 683 954", "496 932 916"],
+        [
+            "421 272 360",  # one digit changed: the check fails
+            "361 683 95",  # one character short
+        ],
+    ),
+    "au_medicare": (
+        ["5352 10752 9", "2944 62935 7", "3168 39578 8"],
+        [
+            "5352 10752 0",  # one digit changed: the check fails
+            "2944 62935 ",  # one character short
+        ],
+    ),
+    "jp_my_number": (
+        ["4212 7236 5941", "4629 3361 6839", "9574 4202 9540"],
+        [
+            "4212 7236 5940",  # one digit changed: the check fails
+            "4629 3361 683",  # one character short
+        ],
+    ),
+    "ch_ahv": (
+        ["756.4212.7236.50", "756.9446.2933.68", "756.1683.9574.47"],
+        [
+            "756.4212.7236.51",  # one digit changed: the check fails
+            "756.9446.2933.6",  # one character short
+        ],
+    ),
+    "no_fodselsnummer": (
+        ["29037619432", "13125730668", "15015611798"],
+        [
+            "29037619430",  # one digit changed: the check fails
+            "1312573066",  # one character short
+        ],
+    ),
+    "mx_curp": (
+        ["MESB760329HJCDCS06", "RASD870815HPLSNT00", "MEDD730720HVZJZM08"],
+        [
+            "MESB760329HJCDCS00",  # one digit changed: the check fails
+            "RASD870815HPLSNT0",  # one character short
+        ],
+    ),
+    "mx_rfc": (
+        ["MESB7603298G8", "CIME511215N63", "PEMF951222LE8"],
+        [
+            "MESB7603298G0",  # one digit changed: the check fails
+            "CIME511215N6",  # one character short
+        ],
+    ),
+    "ar_cuit": (
+        ["27-35551876-6", "20-21999220-4", "20-26671943-5"],
+        [
+            "27-35551876-0",  # one digit changed: the check fails
+            "20-21999220-",  # one character short
+        ],
+    ),
+    "cl_rut": (
+        ["18.555.254-3", "17.775.938-4", "11.713.417-2"],
+        [
+            "18.555.254-0",  # one digit changed: the check fails
+            "17.775.938-",  # one character short
+        ],
+    ),
+    "za_id_number": (
+        ["7603293521088", "4710082365081", "9512224462080"],
+        [
+            "7603293521080",  # one digit changed: the check fails
+            "471008236508",  # one character short
+        ],
+    ),
+    "kr_rrn": (
+        ["760329-2255214", "471008-2933653", "951222-2254622"],
+        [
+            "760329-2255210",  # one digit changed: the check fails
+            "471008-293365",  # one character short
+        ],
+    ),
+    "tr_tckimlik": (
+        ["73521075796", "29446293302", "41683957496"],
+        [
+            "73521075790",  # one digit changed: the check fails
+            "2944629330",  # one character short
+        ],
+    ),
+    "nz_ird": (
+        ["133-888-136", "131-939-841", "116-783-541"],
+        [
+            "133-888-130",  # one digit changed: the check fails
+            "131-939-84",  # one character short
+        ],
+    ),
+    "icao_mrz_td3": (
+        [
+            "OHGI1JNYT5NLD9512221M3304145<<<<<<<<<<<<<<06",
+            "2235HQGUC9FRA0404181F3411252<<<<<<<<<<<<<<04",
+            "LBUPN7CSH6DEU8107053M2606059<<<<<<<<<<<<<<02",
+        ],
+        [
+            "OHGI1JNYT5NLD9512221M3304145<<<<<<<<<<<<<<00",  # one digit changed: the check fails
+            "2235HQGUC9FRA0404181F3411252<<<<<<<<<<<<<<0",  # one character short
+        ],
     ),
     "date_of_birth": (
         [
@@ -440,22 +731,60 @@ def test_validators_never_raise_on_garbage(name: str) -> None:
         assert REGISTRY[name](junk) in (True, False)
 
 
-def test_verhoeff_published_example() -> None:
-    # Verhoeff's worked example: 236 gets check digit 3.
-    assert validators.verhoeff_ok("2363")
-    assert not validators.verhoeff_ok("2364")
+# One address of every range the IP rules leave out on purpose, each checked to be in the range
+# it stands for, so the list cannot drift from what it claims.
+EXCLUDED_RANGES = {
+    "private 10/8": ("10.200.3.4", "10.0.0.0/8"),
+    "private 172.16/12": ("172.31.255.7", "172.16.0.0/12"),
+    "private 192.168/16": ("192.168.1.20", "192.168.0.0/16"),
+    "carrier-grade NAT": ("100.100.1.1", "100.64.0.0/10"),
+    "loopback": ("127.0.0.2", "127.0.0.0/8"),
+    "link-local": ("169.254.10.20", "169.254.0.0/16"),
+    "documentation TEST-NET-1": ("192.0.2.10", "192.0.2.0/24"),
+    "documentation TEST-NET-2": ("198.51.100.10", "198.51.100.0/24"),
+    "documentation TEST-NET-3": ("203.0.113.10", "203.0.113.0/24"),
+    "benchmarking": ("198.18.0.5", "198.18.0.0/15"),
+    "multicast": ("239.1.2.3", "224.0.0.0/4"),
+    "reserved": ("250.1.2.3", "240.0.0.0/4"),
+    "IPv6 unique local": ("fd00:1234::5", "fc00::/7"),
+    "IPv6 link-local": ("fe80::1234", "fe80::/10"),
+    "IPv6 loopback": ("::1", "::1/128"),
+    "IPv6 documentation": ("2001:db8:85a3::7334", "2001:db8::/32"),
+    "IPv6 documentation (RFC 9637)": ("3fff:0:1::1", "3fff::/20"),
+}
 
 
-def test_gs1_published_example() -> None:
-    # By hand: 400638133393 weighs 4+0+0+18+3+24+1+9+3+9+9+9 = 89, so its check digit is 1.
-    assert validators.gs1_ok("4006381333931")
-    assert not validators.gs1_ok("4006381333932")
+@pytest.mark.parametrize("name", sorted(EXCLUDED_RANGES))
+def test_ip_validators_exclude_non_public_ranges(name: str) -> None:
+    address, network = EXCLUDED_RANGES[name]
+    assert ipaddress.ip_address(address) in ipaddress.ip_network(network)
+    check = REGISTRY["ipv6"] if ":" in address else REGISTRY["ipv4"]
+    assert not check(address), f"{name}: {address} reported"
 
 
-def test_iban_length_table_covers_registry_lengths() -> None:
-    assert validators.IBAN_LENGTHS["NO"] == 15
-    assert validators.IBAN_LENGTHS["RU"] == 33
-    assert all(15 <= n <= 34 for n in validators.IBAN_LENGTHS.values())
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Failed password for root from 10.200.3.4 port 52144 ssh2",
+        "ssh admin@192.168.1.20 -p 22",
+        "client IP 100.100.1.1 behind the CGNAT",
+        "upstream: http://172.31.255.7:8080/api",
+        "server 169.254.10.20 answered",
+        "host 198.51.100.10 port 22",
+        "client: fd00:1234::5, server: shop",
+    ],
+)
+def test_ip_rules_do_not_report_non_public_addresses(engine: Engine, text: str) -> None:
+    found = [f.detector for f in engine.scan(text)]
+    assert "ipv4-address" not in found and "ipv6-address" not in found, text
+
+
+def test_ip_rule_reports_a_public_address_in_the_same_sentence(engine: Engine) -> None:
+    # The exclusions are by range, not by context: the same log line with a public address.
+    found = [
+        f.detector for f in engine.scan("Failed password for root from 81.56.102.17 port 52144")
+    ]
+    assert "ipv4-address" in found
 
 
 def _parsed_verdict(value: str, region: str, country_code: int, leading: str) -> bool:

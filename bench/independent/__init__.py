@@ -1,0 +1,1 @@
+"""Evaluation corpora made independently of Airlock's rules and validators."""

@@ -16,6 +16,7 @@ ALERTS = {
     "AirlockDeadLetterSpike",
     "AirlockBlockRateAnomalous",
     "AirlockWorkerDown",
+    "AirlockNoWorker",
     "AirlockDecisionLatencySLOBurn",
     "AirlockGatewayFailingOpen",
 }

@@ -180,7 +180,6 @@ def test_a_change_of_rules_or_dictionaries_rolls_the_pods(render: Render) -> Non
     assert checksum() == base, "the checksum must be stable for the same values"
     assert checksum(**{"rules.extra\\.yaml": "rules: []"}) != base
     assert checksum(**{"dictionaries.terms\\.txt": "bluebird"}) != base
-    assert checksum(**{"policies.default\\.yaml": "id: default"}) != base
     assert checksum(**{"config.log_level": "DEBUG"}) != base
 
 

@@ -55,11 +55,13 @@ app.kubernetes.io/component: {{ index . 1 }}
 {{- end -}}
 
 {{/*
-The hash of everything the worker reads only at start (configuration, rules, dictionaries)
-and of the policies: a change of any of them rolls the pods.
+The hash of what the worker reads only at start (configuration, Secret names, rules,
+dictionaries): a change of any of them rolls the pods. Policies are not in it: the kubelet
+updates their mounted ConfigMap in place and the worker reloads them
+(config.policy_reload_interval_s), without a restart.
 */}}
 {{- define "airlock.configChecksum" -}}
-{{- list .Values.config .Values.secrets .Values.policies .Values.rules .Values.dictionaries | toJson | sha256sum -}}
+{{- list .Values.config .Values.secrets .Values.rules .Values.dictionaries | toJson | sha256sum -}}
 {{- end -}}
 
 {{/* The environment every Airlock container gets: config from the ConfigMap, secrets by reference. */}}

@@ -232,11 +232,23 @@ def log_assignments(app: faust.App, topic: str) -> None:
         log.info("consuming %s partitions %s", topic, mine)
 
 
-async def send(app: faust.App, topic: str, key: bytes, value: bytes) -> Awaitable[Any]:
+async def send(
+    app: faust.App, topic: str, key: bytes, value: bytes, partition: int | None = None
+) -> Awaitable[Any]:
     """Hand one message to the producer; return its delivery future (done once the broker has
     it, with acks=all). Straight to `app.producer`, skipping `Topic.send`'s per-message
     bookkeeping (sensors, FutureMessage), which cost measurable CPU per event."""
-    return await app.producer.send(topic, key, value, None, None, None)
+    return await app.producer.send(topic, key, value, partition, None, None)
+
+
+async def reply_partition(app: faust.App, topic: str, wanted: int | None) -> int | None:
+    """The decisions partition the event's gateway reads, modulo the topic's partition count
+    (an out-of-range one would fail the send); aiokafka's send waits for the same metadata."""
+    if wanted is None:
+        return None
+    producer: Any = app.producer  # faust's aiokafka driver: its aiokafka producer's metadata
+    known = await producer._ensure_producer().client._wait_on_metadata(topic)
+    return int(wanted) % len(known)
 
 
 @dataclass(slots=True)
@@ -495,7 +507,10 @@ def build_app(
             deliveries: list[Awaitable[Any]] = []
             key = str(outcome.event_id).encode("utf-8")  # of the decision and the alert
             if outcome.decision is not None:
-                deliveries.append(await send(app, topics.decisions, key, outcome.decision))
+                partition = await reply_partition(app, topics.decisions, outcome.reply_partition)
+                deliveries.append(
+                    await send(app, topics.decisions, key, outcome.decision, partition)
+                )
                 if log.isEnabledFor(logging.DEBUG):
                     log.debug(
                         "event %s tenant %s: %s",

@@ -94,6 +94,7 @@ class Decided(NamedTuple):
     scanned_bytes: int
     scan_seconds: float
     failure: str | None  # the exception's type, when Pipeline.process raised
+    reply_partition: int | None  # the decisions partition the event's gateway reads
 
 
 _new_decided = tuple.__new__
@@ -127,6 +128,7 @@ def decide(
             outcome.scanned_bytes,
             outcome.scan_seconds,
             None,
+            outcome.reply_partition,
         )
     except Exception as exc:
         frames = "; ".join(
@@ -140,7 +142,7 @@ def decide(
             offset,
             frames,
         )
-        failed: tuple[Any, ...] = (None,) * 10 + ((), 0, 0.0, type(exc).__name__)
+        failed: tuple[Any, ...] = (None,) * 10 + ((), 0, 0.0, type(exc).__name__, None)
         return failed
 
 

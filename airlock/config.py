@@ -109,6 +109,25 @@ class Settings(BaseSettings):
         "that takes a second core (streams/decider.py); `inline`, in the worker's event loop "
         "(one core)",
     )
+    producer_linger_ms: float = Field(
+        default=5.0,
+        ge=0,
+        description="how long the worker holds a decision to send it with others: larger "
+        "batches for throughput, this much latency per decision at low rates (0 for gateways "
+        "that wait on decisions, bench/gateway.py)",
+    )
+    fetch_max_wait_ms: int = Field(
+        default=5,
+        ge=0,
+        description="how long the broker may hold the worker's fetch until it has "
+        "fetch_min_bytes of prompt events",
+    )
+    fetch_min_bytes: int = Field(
+        default=64 * 1024,
+        ge=1,
+        description="the worker's fetch waits (up to fetch_max_wait_ms) for this much; 1 answers "
+        "each event at once",
+    )
     policy_reload_interval_s: float = Field(
         default=2.0, gt=0, description="how often the worker checks policy files for changes"
     )

@@ -162,7 +162,7 @@ class DecisionClient:
             {
                 **connection,
                 "enable.idempotence": True,
-                "linger.ms": 1,
+                "linger.ms": 0,
                 "message.max.bytes": max(self.settings.max_event_bytes * 2, 1 << 20),
                 "log_level": 3,
             }
@@ -239,11 +239,15 @@ class DecisionClient:
         consumer, producer = self._consumer, self._producer
         while not self._stop.is_set():
             producer.poll(0)
-            for message in consumer.consume(256, POLL_S):
+            # poll() returns as soon as one message is there (consume(n, t) would wait for n
+            # messages or the whole timeout); what else has arrived is drained without waiting.
+            first = consumer.poll(POLL_S)
+            if first is None:
+                continue
+            for message in [first, *consumer.consume(256, 0)]:
                 if message.error() is not None:
                     continue  # partition EOF and transient errors: librdkafka retries
                 self._answer(message.value())
-            producer.poll(0)
 
     def _answer(self, value: bytes | None) -> None:
         self.stats.received += 1

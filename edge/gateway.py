@@ -193,6 +193,18 @@ class Gateway:
     # --- one request ------------------------------------------------------------------------
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
+        """One request; an unexpected failure is logged by its type only (its message or a
+        traceback could quote the request) and answered 502 in the provider's shape."""
+        try:
+            return await self._handle(request)
+        except (ConnectionResetError, asyncio.CancelledError):
+            raise
+        except Exception as exc:
+            log.error("request %s failed: %s", request.path, type(exc).__name__)
+            api = apis.PATHS.get(request.path, apis.CHAT)
+            return self._error(api, 502, "The Airlock gateway failed on this request.", "")
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
         api = apis.PATHS.get(request.path)
         if api is None or request.method != "POST":
             if request.method in ("GET", "HEAD"):  # model lists and the like: no prompt in them
@@ -527,12 +539,13 @@ class Gateway:
         decision, fallback = await self.decide(event, caller)
         action = decision["action"] if decision is not None else fallback
         headers["x-airlock-response-action"] = action
+        own = {k: v for k, v in headers.items() if k.lower().startswith("x-airlock")}
         if action == "fail_closed":
-            return self._fail_closed(api, event["event_id"], headers)
+            return self._fail_closed(api, event["event_id"], own)
         if decision is None or action == "allow":
             return None
         if action == "block":
-            return self._block(api, decision, headers)
+            return self._block(api, decision, own)
         if decision.get("message"):
             headers["x-airlock-response-message"] = _header_text(decision["message"])
         if action == "redact":

@@ -1,6 +1,7 @@
 """A stand-in AI API for the demo, the tests and the gateway benchmark: it records every request
 it receives and answers in the OpenAI (Chat Completions, Responses) or Anthropic (Messages)
-shape, whole or streamed (SSE), echoing the last user text it got.
+shape, whole or streamed (SSE), echoing the last user text it got (or, for a text starting
+with "REVERSE ", the rest of it reversed).
 
 The echo shows what the provider saw: placeholders come back as placeholders, which the gateway
 must restore. Streamed answers are cut into fragments of `FRAGMENT` characters, so every
@@ -21,6 +22,7 @@ from aiohttp import web
 
 FRAGMENT = 4
 ECHO = "You said: "
+REVERSE = "REVERSE "
 
 
 @dataclass
@@ -63,7 +65,10 @@ class StandIn:
                 request.path, {k.lower(): v for k, v in request.headers.items()}, body
             )
             document = orjson.loads(body)
-            text = ECHO + last_user_text(api, document)
+            asked = last_user_text(api, document)
+            # "REVERSE <text>" answers the text reversed: a model that produces what the user
+            # never sent, for the tests of response inspection.
+            text = asked[len(REVERSE) :][::-1] if asked.startswith(REVERSE) else ECHO + asked
             if document.get("stream"):
                 response = await _stream(request, api, text, record)
             else:

@@ -18,7 +18,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from edge.cli import READY_LINE
-from edge.standin import ECHO, StandInServer
+from edge.standin import ECHO, REVERSE, StandInServer
 from tests.canaries import aws_key, random_email
 from tests.integration.pipeline_support import Namespace, WorkerProcess, free_port
 
@@ -267,6 +267,38 @@ def test_a_clean_prompt_passes_byte_for_byte_both_ways(
     assert credential in (KEY, f"Bearer {KEY}")
     block = araw.parse().content[0]
     assert isinstance(block, anthropic.types.TextBlock) and block.text == f"{ECHO}Hi there"
+
+
+# --- responses ----------------------------------------------------------------------------------
+
+
+def test_a_secret_or_personal_data_coming_back_from_the_model_is_caught(
+    pipeline: tuple[WorkerProcess, GatewayProcess], standin: StandInServer
+) -> None:
+    _worker, gateway = pipeline
+    rng = random.Random()
+    secret, email = aws_key(rng), random_email(rng)
+    client = openai_client(gateway)
+    # The prompt holds the values reversed (nothing to find); the model answers them.
+    with pytest.raises(openai.PermissionDeniedError) as raised:
+        chat(client, REVERSE + secret[::-1])
+    assert "credential" in raised.value.message
+    assert raised.value.response.headers["x-airlock-response-action"] == "block"
+    with pytest.raises(anthropic.PermissionDeniedError):
+        message(anthropic_client(gateway), REVERSE + secret[::-1], stream=True)
+
+    answer = client.chat.completions.with_raw_response.create(
+        model="gpt-test", messages=[{"role": "user", "content": f"{REVERSE}{email[::-1]} :ot"}]
+    )
+    assert answer.parse().choices[0].message.content == "to: [EMAIL_1]"
+    assert answer.headers["x-airlock-response-action"] == "redact"
+    streamed = "".join(
+        c.choices[0].delta.content or ""
+        for c in chat(client, f"{REVERSE}{email[::-1]} :ot", stream=True)
+        if c.choices
+    )
+    assert streamed == "to: [EMAIL_1]"
+    assert len(standin.standin.wait_for(4)) == 4  # each went upstream; the answers were caught
 
 
 # --- fail modes ---------------------------------------------------------------------------------

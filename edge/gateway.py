@@ -27,6 +27,7 @@ import logging
 import sys
 import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
@@ -146,6 +147,8 @@ class Gateway:
         self.client = client
         self.policies = policies
         self.metrics = GatewayMetrics()
+        # Responses API answer id -> the conversation it belongs to (least recent out first).
+        self.responses: OrderedDict[str, str] = OrderedDict()
         self.conversations = Conversations(
             settings.gateway_conversations, settings.gateway_conversation_ttl_s
         )
@@ -231,8 +234,12 @@ class Gateway:
         if len(attachments) > apis.MAX_ATTACHMENTS:  # the rest are scanned as text
             texts += attachments[apis.MAX_ATTACHMENTS :]
             attachments = attachments[: apis.MAX_ATTACHMENTS]
-        conversation_key = request.headers.get("x-airlock-conversation") or conversation_id(
-            self.key, caller.tenant, caller.user, slots
+        # Responses keeps the conversation at the provider (previous_response_id): the answer
+        # it continues names the conversation, whose placeholders the provider already holds.
+        conversation_key = (
+            request.headers.get("x-airlock-conversation")
+            or self.responses.get(str(body.get("previous_response_id")))
+            or conversation_id(self.key, caller.tenant, caller.user, slots)
         )
         text, starts = joined_text(texts)
         event = self.event(caller, conversation_key, text, attachments, "prompt", request)
@@ -477,6 +484,8 @@ class Gateway:
                 return refused
         if mapping:
             answer = restore_all(answer, mapping)
+        if api == apis.RESPONSES and isinstance(answer, dict):
+            self.remember_response(answer.get("id"), conversation_key)
         return web.Response(body=orjson.dumps(answer), status=upstream.status, headers=headers)
 
     async def _stream(
@@ -507,6 +516,7 @@ class Gateway:
             await response.prepare(request)
             await response.write(rewriter.feed(rebuilt) + rewriter.close())
             await response.write_eof()
+            self.remember_response(rewriter.response_id, conversation_key)
             return response
         response.headers.update(headers)
         await response.prepare(request)
@@ -518,7 +528,15 @@ class Gateway:
         if tail:
             await response.write(tail)
         await response.write_eof()
+        self.remember_response(rewriter.response_id, conversation_key)
         return response
+
+    def remember_response(self, response_id: Any, conversation_key: str) -> None:
+        if isinstance(response_id, str) and response_id:
+            self.responses[response_id] = conversation_key
+            self.responses.move_to_end(response_id)
+            while len(self.responses) > self.settings.gateway_conversations:
+                self.responses.popitem(last=False)
 
     async def _inspect(
         self,

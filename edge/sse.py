@@ -56,6 +56,7 @@ class SSERewriter:
         self.buffer = b""
         self.restorers: dict[Any, StreamRestorer] = {}
         self.last: dict[Any, SSEEvent] = {}  # the last fragment event of each text
+        self.response_id: str | None = None  # a Responses stream's response id
 
     def feed(self, chunk: bytes) -> bytes:
         self.buffer += chunk
@@ -81,6 +82,9 @@ class SSERewriter:
             return (self._flush_all() if b"[DONE]" in raw else b"") + original
         deltas = stream_deltas(self.api, event.data)
         if not deltas:
+            if isinstance(event.data, dict) and event.data.get("type") == "response.created":
+                created = event.data.get("response")
+                self.response_id = created.get("id") if isinstance(created, dict) else None
             restored = restore_all(event.data, self.mapping)
             body = original if restored == event.data else event.encode(restored)
             return self._flush_all() + body

@@ -235,6 +235,23 @@ def test_one_conversation_keeps_one_placeholder_per_value_across_turns(
     assert upstream_turn2[2]["content"] == "Now write to [EMAIL_2] and copy [EMAIL_1]"
 
 
+def test_a_responses_conversation_kept_at_the_provider_keeps_its_placeholders(
+    pipeline: tuple[WorkerProcess, GatewayProcess], standin: StandInServer
+) -> None:
+    _worker, gateway = pipeline
+    rng = random.Random()
+    first, second = random_email(rng), random_email(rng)
+    client = openai_client(gateway)
+    turn1 = client.responses.create(model="gpt-test", input=f"Remember {first}")
+    assert turn1.output_text == f"{ECHO}Remember {first}"
+    # Turn 2 sends only the new input; the provider holds turn 1, with [EMAIL_1] for first.
+    turn2 = client.responses.create(
+        model="gpt-test", input=f"Write to {second} and {first}", previous_response_id=turn1.id
+    )
+    assert turn2.output_text == f"{ECHO}Write to {second} and {first}"
+    assert standin.standin.wait_for(2)[1].json()["input"] == "Write to [EMAIL_2] and [EMAIL_1]"
+
+
 # --- allow and warn -----------------------------------------------------------------------------
 
 

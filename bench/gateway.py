@@ -41,7 +41,7 @@ import aiohttp
 from confluent_kafka.admin import AdminClient
 
 from airlock.config import Settings
-from bench.pipeline import free_port, percentile
+from bench.pipeline import cpu_seconds, free_port, percentile
 from edge.cli import READY_LINE
 from edge.client import ClientStats, DecisionClient
 from edge.standin import StandInServer
@@ -308,6 +308,8 @@ class Measured:
     errors: int
     steps: list[tuple[int, float, float, float, int, bool]]
     best: int
+    gateway_cpu_ms: float  # CPU time per request in (a), the gateway's process
+    worker_cpu_ms: float  # ... the worker's processes (events of the answers included)
 
 
 async def measure(
@@ -328,7 +330,13 @@ async def measure(
         other = None
         if config is CONFIGS[0]:
             other = asyncio.create_task(neighbour(settings, stop, args.rate))
+        assert stack.gateway is not None and stack.worker is not None
+        cpu_before = cpu_seconds(stack.gateway.pid), cpu_seconds(stack.worker.pid)
         via, direct, _elapsed = await load.paced(texts, args.rate, paired=True)
+        cpu = [
+            (cpu_seconds(p.pid) - before) * 1000 / args.requests
+            for p, before in zip((stack.gateway, stack.worker), cpu_before, strict=True)
+        ]
         stop.set()
         if other is not None:
             neighbour_client = await other
@@ -355,7 +363,8 @@ async def measure(
             if not ok:
                 break
             best = rate
-    return Measured(config, via, direct, fallbacks, errors, steps, best), neighbour_client
+    measured = Measured(config, via, direct, fallbacks, errors, steps, best, cpu[0], cpu[1])
+    return measured, neighbour_client
 
 
 def render(args: argparse.Namespace, results: list[Measured], stats: ClientStats | None) -> str:
@@ -366,7 +375,8 @@ def render(args: argparse.Namespace, results: list[Measured], stats: ClientStats
         "a direct request to the same stand-in upstream, interleaved; latencies in ms",
         "",
         f"{'configuration':<40}{'direct p50':>11}{'p99':>7}{'gateway p50':>12}{'p99':>7}"
-        f"{'added p50':>10}{'p99':>7}{'fallbacks':>10}",
+        f"{'added p50':>10}{'p99':>7}{'fallbacks':>10}{'CPU ms/request gateway':>24}"
+        f"{'worker':>8}",
     ]
     for r in results:
         p50_via, p99_via = percentile(r.via, 0.5), percentile(r.via, 0.99)
@@ -374,7 +384,7 @@ def render(args: argparse.Namespace, results: list[Measured], stats: ClientStats
         lines.append(
             f"{r.config.name:<40}{p50_direct:>11.2f}{p99_direct:>7.2f}{p50_via:>12.2f}"
             f"{p99_via:>7.2f}{p50_via - p50_direct:>10.2f}{p99_via - p99_direct:>7.2f}"
-            f"{r.fallbacks + r.errors:>10}"
+            f"{r.fallbacks + r.errors:>10}{r.gateway_cpu_ms:>24.2f}{r.worker_cpu_ms:>8.2f}"
         )
     lines += [
         "",

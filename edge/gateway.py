@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import signal
 import sys
 import time
 import uuid
@@ -155,6 +156,7 @@ class Gateway:
         self.key = settings.hash_key_bytes
         self.deadline_s = settings.gateway_deadline_ms / 1000
         self.session: ClientSession | None = None
+        self._policies_checked = time.monotonic()
         self.ready = False
 
     # --- the web application ----------------------------------------------------------------
@@ -371,6 +373,11 @@ class Gateway:
         """Whether the tenant's policy has a rule that acts on model responses."""
         if self.policies is None:
             return False
+        now = time.monotonic()
+        if now >= self._policies_checked + self.settings.policy_reload_interval_s:
+            self._policies_checked = now  # edited files apply here as in the worker
+            for error in self.policies.reload_if_changed():
+                log.error("policy reload failed, the previous policy stays in force: %s", error)
         policy = self.policies.for_tenant(caller.tenant)
         return any(
             rule.action != "allow" and rule.match.applies_to(self.app, "response", caller.groups)
@@ -619,11 +626,14 @@ async def serve(
     )
     if ready is not None:
         ready.set()
+    if stop is None:  # SIGTERM and SIGINT stop it cleanly: in-flight events are flushed
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
     try:
-        if stop is not None:
-            await stop.wait()
-        else:
-            await asyncio.Event().wait()
+        await stop.wait()
+        log.info("stopping")
     except asyncio.CancelledError:
         pass
     finally:

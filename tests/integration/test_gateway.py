@@ -4,10 +4,12 @@ upstream that records what it received."""
 
 from __future__ import annotations
 
+import asyncio
 import random
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -15,9 +17,12 @@ from typing import Any
 import anthropic
 import openai
 import pytest
+from confluent_kafka import Producer
 from prometheus_client.parser import text_string_to_metric_families
 
+from airlock.config import Settings
 from edge.cli import READY_LINE
+from edge.client import DecisionClient, DecisionUnavailable
 from edge.standin import ECHO, REVERSE, StandInServer
 from tests.canaries import aws_key, random_email
 from tests.integration.pipeline_support import Namespace, WorkerProcess, free_port
@@ -363,6 +368,42 @@ def test_with_the_worker_stopped_each_tenant_fails_open_or_closed_as_configured(
     lines = [line for line in gateway.log_text().splitlines() if "no decision" in line]
     assert len(lines) == 2 and all("(deadline)" in line for line in lines)
     assert "fail open" in lines[0] and "fail closed" in lines[1]
+
+
+def test_the_sdk_tells_a_missing_decision_from_a_kafka_that_does_not_take_the_event(
+    namespace: Namespace,
+) -> None:
+    settings = Settings(kafka_bootstrap=namespace.bootstrap, topic_prefix=namespace.prefix)
+    client = DecisionClient(settings, gateway_id="sdk-test")
+    client.start()
+
+    def event() -> dict[str, Any]:
+        return {
+            "schema_version": 1,
+            "event_id": f"sdk-{uuid.uuid4().hex}",
+            "tenant_id": "default",
+            "time": 1,
+            "gateway": {"id": "sdk-test", "kind": "api_gateway"},
+            "user": {"id": "u"},
+            "app": {"name": "other", "operation": "prompt"},
+            "conversation_id": "c",
+            "content": {"text": "hello"},
+        }
+
+    working = client._producer
+    try:
+        # No worker runs: the event reaches the broker, no decision comes back.
+        with pytest.raises(DecisionUnavailable) as raised:
+            asyncio.run(client.decide(event(), 1.0))
+        assert raised.value.reason == "deadline"
+        # A producer whose broker is gone: the event is never delivered.
+        client._producer = Producer({"bootstrap.servers": f"127.0.0.1:{free_port()}"})
+        with pytest.raises(DecisionUnavailable) as raised:
+            asyncio.run(client.decide(event(), 1.0))
+        assert raised.value.reason == "unavailable"
+    finally:
+        client._producer = working
+        client.close()
 
 
 # --- canaries -----------------------------------------------------------------------------------

@@ -291,6 +291,21 @@ def test_a_clean_prompt_passes_byte_for_byte_both_ways(
     assert isinstance(block, anthropic.types.TextBlock) and block.text == f"{ECHO}Hi there"
 
 
+def test_a_warned_prompt_is_forwarded_with_the_coaching_message_in_a_header(
+    pipeline: tuple[WorkerProcess, GatewayProcess], standin: StandInServer
+) -> None:
+    _worker, gateway = pipeline
+    prompt = "Can you rewrite this memo? It is marked INTERNAL USE ONLY at the top."
+    raw = anthropic_client(gateway).messages.with_raw_response.create(
+        model="claude-test", max_tokens=64, messages=[{"role": "user", "content": prompt}]
+    )
+    assert raw.headers["x-airlock-action"] == "warn"
+    assert "confidential" in raw.headers["x-airlock-message"]
+    record = standin.standin.wait_for(1)[0]
+    assert record.json()["messages"][0]["content"] == prompt
+    assert raw.http_response.content == record.answer
+
+
 # --- responses ----------------------------------------------------------------------------------
 
 

@@ -157,6 +157,11 @@ class Gateway:
         self.deadline_s = settings.gateway_deadline_ms / 1000
         self.session: ClientSession | None = None
         self._policies_checked = time.monotonic()
+        self.dropped_headers = HOP_HEADERS | {
+            settings.gateway_tenant_header.lower(),
+            settings.gateway_user_header.lower(),
+            settings.gateway_groups_header.lower(),
+        }
         self.ready = False
 
     # --- the web application ----------------------------------------------------------------
@@ -238,12 +243,18 @@ class Gateway:
             attachments = attachments[: apis.MAX_ATTACHMENTS]
         # Responses keeps the conversation at the provider (previous_response_id): the answer
         # it continues names the conversation, whose placeholders the provider already holds.
+        named = request.headers.get("x-airlock-conversation", "")
         conversation_key = (
-            request.headers.get("x-airlock-conversation")
+            (named if _valid_id(named) else None)
             or self.responses.get(str(body.get("previous_response_id")))
             or conversation_id(self.key, caller.tenant, caller.user, slots)
         )
         text, starts = joined_text(texts)
+        if (not text or text.isspace()) and not any(a.text.strip() for a in attachments):
+            # Nothing to scan (images, audio, an empty request): the pipeline would set the
+            # event aside as a dead letter and the request would wait for its deadline.
+            self.metrics.requests.labels(caller.tenant, self.app, "allow").inc()
+            return await self.forward(request, raw, None, None, {"x-airlock-action": "allow"})
         event = self.event(caller, conversation_key, text, attachments, "prompt", request)
         if len(orjson.dumps(event)) > self.settings.max_event_bytes:
             log.warning(
@@ -298,7 +309,7 @@ class Gateway:
         if not _valid_tenant(tenant):
             tenant = settings.gateway_default_tenant
         user = request.headers.get(settings.gateway_user_header, "").strip()
-        if not user or len(user) > 128 or not all(0x21 <= ord(c) <= 0x7E for c in user):
+        if not _valid_id(user):
             user = "anonymous"
         groups_header = request.headers.get(settings.gateway_groups_header, "")
         groups = tuple(dict.fromkeys(g.strip() for g in groups_header.split(",") if g.strip()))
@@ -423,7 +434,13 @@ class Gateway:
     ) -> web.StreamResponse:
         assert self.session is not None
         rewrite = mapping is not None or (answer_context is not None and answer_context[3])
-        headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_HEADERS}
+        # The caller's own headers, credentials included, go on; the gateway's identity headers
+        # (x-airlock-*) are for it alone.
+        headers = {
+            k: v
+            for k, v in request.headers.items()
+            if k.lower() not in self.dropped_headers and not k.lower().startswith("x-airlock-")
+        }
         if rewrite:  # the answer must be read: ask for it uncompressed
             headers = {k: v for k, v in headers.items() if k.lower() != "accept-encoding"}
             headers["Accept-Encoding"] = "identity"
@@ -584,6 +601,11 @@ def _header_text(text: str) -> str:
     """A header value: ASCII as is, anything else percent-encoded (HTTP headers are Latin-1)."""
     flat = " ".join(text.split())
     return flat if flat.isascii() else quote(flat, safe=" ,.;:!?'()/-")
+
+
+def _valid_id(value: str) -> bool:
+    """An id as schemas/prompt_event.v1.json wants it: 1 to 128 printable ASCII characters."""
+    return 0 < len(value) <= 128 and all(0x21 <= ord(c) <= 0x7E for c in value)
 
 
 def _valid_tenant(tenant: str) -> bool:

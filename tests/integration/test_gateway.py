@@ -266,7 +266,9 @@ def test_a_clean_prompt_passes_byte_for_byte_both_ways(
     _worker, gateway = pipeline
     client = openai_client(gateway)
     raw = client.chat.completions.with_raw_response.create(
-        model="gpt-test", messages=[{"role": "user", "content": "What is a good name for a cat?"}]
+        model="gpt-test",
+        messages=[{"role": "user", "content": "What is a good name for a cat?"}],
+        extra_headers={"x-airlock-user": "alice", "x-airlock-groups": "sales"},
     )
     record = standin.standin.wait_for(1)[0]
     direct = openai.OpenAI(base_url=f"{standin.url}/v1", api_key=KEY, max_retries=0)
@@ -278,6 +280,7 @@ def test_a_clean_prompt_passes_byte_for_byte_both_ways(
     assert raw.http_response.content == record.answer  # and the answer
     assert raw.headers["x-airlock-action"] == "allow"
     assert record.headers["authorization"] == f"Bearer {KEY}"  # credentials pass untouched
+    assert not [name for name in record.headers if name.startswith("x-airlock")]
 
     araw = anthropic_client(gateway).messages.with_raw_response.create(
         model="claude-test", max_tokens=64, messages=[{"role": "user", "content": "Hi there"}]
@@ -304,6 +307,19 @@ def test_a_warned_prompt_is_forwarded_with_the_coaching_message_in_a_header(
     record = standin.standin.wait_for(1)[0]
     assert record.json()["messages"][0]["content"] == prompt
     assert raw.http_response.content == record.answer
+
+
+def test_a_request_without_text_goes_through_without_waiting_for_a_dead_letter(
+    pipeline: tuple[WorkerProcess, GatewayProcess], standin: StandInServer
+) -> None:
+    _worker, gateway = pipeline
+    image: Any = {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}}
+    raw = openai_client(gateway).chat.completions.with_raw_response.create(
+        model="gpt-test", messages=[{"role": "user", "content": [image]}]
+    )
+    assert raw.headers["x-airlock-action"] == "allow"
+    assert standin.standin.wait_for(1)[0].json()["messages"][0]["content"] == [image]
+    assert gateway.sample("airlock_gateway_fallbacks_total") == 0
 
 
 # --- responses ----------------------------------------------------------------------------------

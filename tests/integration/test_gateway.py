@@ -5,10 +5,13 @@ upstream that records what it received."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import random
 import subprocess
 import sys
 import time
+import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -75,8 +78,6 @@ class GatewayProcess:
         )
 
     def metrics_text(self) -> str:
-        import urllib.request
-
         with urllib.request.urlopen(f"{self.url}/metrics", timeout=10) as response:
             text: str = response.read().decode("utf-8")
         return text
@@ -352,6 +353,38 @@ def test_a_secret_or_personal_data_coming_back_from_the_model_is_caught(
     )
     assert streamed == "to: [EMAIL_1]"
     assert len(standin.standin.wait_for(4)) == 4  # each went upstream; the answers were caught
+
+
+# --- callers ------------------------------------------------------------------------------------
+
+
+def test_callers_are_mapped_by_api_key_to_their_tenant_and_groups(
+    start_worker: Callable[..., WorkerProcess],
+    start_gateway: Callable[..., GatewayProcess],
+    standin: StandInServer,
+) -> None:
+    start_worker()
+    hr_key = "sk-hr-member-0123456789"
+    keys = {
+        hashlib.sha256(hr_key.encode()).hexdigest(): {
+            "tenant": "acme",
+            "user": "hr-1",
+            "groups": ["hr"],
+        }
+    }
+    gateway = start_gateway(AIRLOCK_GATEWAY_API_KEYS=json.dumps(keys))
+    with urllib.request.urlopen(f"{gateway.url}/healthz", timeout=10) as health:
+        assert json.loads(health.read())["status"] == "ready"
+    email = random_email(random.Random())
+    # Acme's policy blocks personal data from HR; anyone else's is redacted.
+    hr = openai.OpenAI(base_url=f"{gateway.url}/v1", api_key=hr_key, max_retries=0)
+    with pytest.raises(openai.PermissionDeniedError) as raised:
+        chat(hr, f"Update the record of {email}")
+    assert "HR may not share" in raised.value.message
+    other = chat(openai_client(gateway), f"Update the record of {email}")
+    assert other.choices[0].message.content == f"{ECHO}Update the record of {email}"
+    assert gateway.sample("airlock_gateway_requests_total", tenant="acme", action="block") == 1
+    assert gateway.sample("airlock_gateway_requests_total", tenant="default", action="redact") == 1
 
 
 # --- fail modes ---------------------------------------------------------------------------------

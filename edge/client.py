@@ -20,10 +20,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-import time
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -72,7 +71,6 @@ class ClientStats:
     received: int = 0  # decision messages read from the reply partition
     matched: int = 0  # ... that answered an event this client awaited
     dropped: int = 0  # ... for events it does not await (another gateway's, or a duplicate)
-    by_event: dict[str, int] = field(default_factory=dict)
 
 
 class DecisionClient:
@@ -277,7 +275,3 @@ def _in_loop() -> bool:
     except RuntimeError:
         return False
     return True
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)

@@ -24,7 +24,9 @@ from __future__ import annotations
 import asyncio
 import gc
 import hashlib
+import ipaddress
 import logging
+import re
 import signal
 import sys
 import time
@@ -40,7 +42,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from edge import apis
-from edge.cli import READY_LINE
+from edge.cli import EXIT_CONFIG, READY_LINE
 from edge.client import DecisionClient, DecisionUnavailable, StartFailed
 from edge.conversation import (
     SEPARATOR,
@@ -59,7 +61,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("airlock.gateway")
 
-EXIT_OK, EXIT_CONFIG = 0, 2
+EXIT_OK = 0
 
 APP_HOSTS = {
     "openai.com": "chatgpt",
@@ -86,6 +88,7 @@ HOP_HEADERS = frozenset(
 )
 RESPONSE_SKIP = frozenset({"connection", "keep-alive", "transfer-encoding", "content-length"})
 UPSTREAM_TIMEOUT_S = 600.0
+TENANT = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")  # schemas/prompt_event.v1.json: tenant_id
 
 
 def app_name(upstream: str) -> str:
@@ -353,8 +356,6 @@ class Gateway:
             event["app"]["host"] = host[:253]
         if request is not None and request.remote:
             try:
-                import ipaddress
-
                 ipaddress.ip_address(request.remote)
                 event["client"] = {"ip": request.remote}
             except ValueError:
@@ -610,9 +611,7 @@ def _valid_id(value: str) -> bool:
 
 
 def _valid_tenant(tenant: str) -> bool:
-    import re
-
-    return re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,62}", tenant) is not None
+    return TENANT.fullmatch(tenant) is not None
 
 
 async def serve(

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -147,13 +148,22 @@ class DecisionClient:
                 f"{self.topics.decisions} has partitions 0 to {self.partitions - 1}"
             )
         self.reply_partition = wanted
-        try:
-            _low, high = consumer.get_watermark_offsets(
-                TopicPartition(self.topics.decisions, wanted), timeout=METADATA_TIMEOUT_S
-            )
-        except KafkaException as exc:
-            consumer.close()
-            raise StartFailed(f"cannot read the end offset of the reply partition: {exc}") from None
+        # A partition just created, or just moved, answers "not leader" until the metadata
+        # settles: retried until the timeout.
+        give_up = time.monotonic() + METADATA_TIMEOUT_S
+        while True:
+            try:
+                _low, high = consumer.get_watermark_offsets(
+                    TopicPartition(self.topics.decisions, wanted), timeout=METADATA_TIMEOUT_S
+                )
+                break
+            except KafkaException as exc:
+                if time.monotonic() > give_up:
+                    consumer.close()
+                    raise StartFailed(
+                        f"cannot read the end offset of the reply partition: {exc}"
+                    ) from None
+                self._stop.wait(0.1)
         consumer.assign([TopicPartition(self.topics.decisions, wanted, high)])
         self._consumer = consumer
         self._producer = Producer(

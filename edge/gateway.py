@@ -369,9 +369,7 @@ class Gateway:
         try:
             return await self.client.decide(event, self.deadline_s), ""
         except DecisionUnavailable as exc:
-            mode = self.settings.gateway_tenant_fail_modes.get(
-                caller.tenant, self.settings.gateway_fail_mode
-            )
+            mode = self.fail_mode(caller)
             self.metrics.fallbacks.labels(caller.tenant, mode, exc.reason).inc()
             log.warning(
                 "event %s tenant %s: no decision (%s), fail %s",
@@ -381,6 +379,11 @@ class Gateway:
                 mode,
             )
             return None, f"fail_{mode}"
+
+    def fail_mode(self, caller: Caller) -> str:
+        """`open` or `closed`: the tenant's own, else the gateway's."""
+        modes = self.settings.gateway_tenant_fail_modes
+        return modes.get(caller.tenant, self.settings.gateway_fail_mode)
 
     def inspects_responses(self, caller: Caller) -> bool:
         """Whether the tenant's policy has a rule that acts on model responses."""
@@ -580,7 +583,19 @@ class Gateway:
         if not text.strip():
             return None
         event = self.event(caller, conversation_key, text, [], "response", None)
-        decision, fallback = await self.decide(event, caller)
+        if len(text) * 4 > self.settings.max_event_bytes and (
+            len(orjson.dumps(event)) > self.settings.max_event_bytes
+        ):  # the pipeline would set it aside: the tenant's fail mode says what happens
+            mode = self.fail_mode(caller)
+            log.warning(
+                "event %s tenant %s: answer too large to inspect, fail %s",
+                event["event_id"],
+                caller.tenant,
+                mode,
+            )
+            decision, fallback = None, f"fail_{mode}"
+        else:
+            decision, fallback = await self.decide(event, caller)
         action = decision["action"] if decision is not None else fallback
         headers["x-airlock-response-action"] = action
         own = {k: v for k, v in headers.items() if k.lower().startswith("x-airlock")}

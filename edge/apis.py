@@ -25,7 +25,12 @@ PATHS = {
     "/v1/messages": MESSAGES,
     "/messages": MESSAGES,
 }
-MAX_ATTACHMENTS = 64  # schemas/prompt_event.v1.json: content.attachments maxItems
+MAX_ATTACHMENTS = 64
+# Responses stream events that carry a fragment of model text in `delta`: output text, and a
+# function call's arguments.
+RESPONSES_DELTAS = frozenset(
+    {"response.output_text.delta", "response.function_call_arguments.delta"}
+)  # schemas/prompt_event.v1.json: content.attachments maxItems
 
 
 @dataclass
@@ -190,13 +195,21 @@ def answer_slots(api: str, body: Any) -> list[Slot]:
     if api == CHAT:
         for choice in _dicts(body.get("choices")):
             message = choice.get("message")
-            if isinstance(message, dict) and isinstance(message.get("content"), str):
+            if not isinstance(message, dict):
+                continue
+            if isinstance(message.get("content"), str):
                 slots.append(Slot(message, "content", "assistant"))
+            for call in _dicts(message.get("tool_calls")):
+                function = call.get("function")
+                if isinstance(function, dict) and isinstance(function.get("arguments"), str):
+                    slots.append(Slot(function, "arguments", "assistant"))
     elif api == RESPONSES:
         for item in _dicts(body.get("output")):
             for part in _dicts(item.get("content")):
                 if isinstance(part.get("text"), str):
                     slots.append(Slot(part, "text", "assistant"))
+            if item.get("type") == "function_call" and isinstance(item.get("arguments"), str):
+                slots.append(Slot(item, "arguments", "assistant"))
     else:
         for block in _dicts(body.get("content")):
             if isinstance(block.get("text"), str):
@@ -206,27 +219,37 @@ def answer_slots(api: str, body: Any) -> list[Slot]:
 
 def stream_deltas(api: str, event: Any) -> list[tuple[Any, Slot]]:
     """The text fragments of one streamed event, each with the key of the text it continues
-    (a choice, an output part, a content block): [] for events without model text."""
+    (a choice, a tool call's arguments, an output part, a content block): [] for events
+    without model text."""
     if not isinstance(event, dict):
         return []
     if api == CHAT:
         deltas: list[tuple[Any, Slot]] = []
         for choice in _dicts(event.get("choices")):
             delta = choice.get("delta")
-            if isinstance(delta, dict) and isinstance(delta.get("content"), str):
-                deltas.append((("choice", choice.get("index", 0)), Slot(delta, "content")))
+            if not isinstance(delta, dict):
+                continue
+            index = choice.get("index", 0)
+            if isinstance(delta.get("content"), str):
+                deltas.append((("choice", index), Slot(delta, "content")))
+            for position, call in enumerate(_dicts(delta.get("tool_calls"))):
+                function = call.get("function")
+                if isinstance(function, dict) and isinstance(function.get("arguments"), str):
+                    key = ("tool", index, call.get("index", position))
+                    deltas.append((key, Slot(function, "arguments")))
         return deltas
     if api == RESPONSES:
-        if event.get("type") == "response.output_text.delta" and isinstance(
-            event.get("delta"), str
-        ):
-            key = ("output", event.get("output_index", 0), event.get("content_index", 0))
+        kind = event.get("type")
+        if kind in RESPONSES_DELTAS and isinstance(event.get("delta"), str):
+            key = (kind, event.get("output_index", 0), event.get("content_index", 0))
             return [(key, Slot(event, "delta"))]
         return []
     if event.get("type") == "content_block_delta":
         delta = event.get("delta")
-        if isinstance(delta, dict) and isinstance(delta.get("text"), str):
-            return [(("block", event.get("index", 0)), Slot(delta, "text"))]
+        if isinstance(delta, dict):
+            for field in ("text", "partial_json"):  # text, and a tool call's input
+                if isinstance(delta.get(field), str):
+                    return [(("block", event.get("index", 0)), Slot(delta, field))]
     return []
 
 

@@ -115,11 +115,17 @@ def test_a_redaction_writes_back_into_the_request() -> None:
 
 
 def test_answers_of_each_api() -> None:
-    chat = {"choices": [{"message": {"content": "c"}}]}
-    responses = {"output": [{"content": [{"type": "output_text", "text": "r"}]}]}
+    call = {"function": {"name": "send", "arguments": '{"to": 1}'}}
+    chat = {"choices": [{"message": {"content": "c", "tool_calls": [call]}}]}
+    responses = {
+        "output": [
+            {"content": [{"type": "output_text", "text": "r"}]},
+            {"type": "function_call", "name": "send", "arguments": "{}"},
+        ]
+    }
     messages = {"content": [{"type": "text", "text": "m"}]}
-    assert [s.text for s in answer_slots(CHAT, chat)] == ["c"]
-    assert [s.text for s in answer_slots(RESPONSES, responses)] == ["r"]
+    assert [s.text for s in answer_slots(CHAT, chat)] == ["c", '{"to": 1}']
+    assert [s.text for s in answer_slots(RESPONSES, responses)] == ["r", "{}"]
     assert [s.text for s in answer_slots(MESSAGES, messages)] == ["m"]
 
 

@@ -61,3 +61,26 @@ def test_a_held_start_that_is_no_placeholder_is_released_when_the_text_ends() ->
     assert streamed_text(MESSAGES, out) == "ends with [EMAI"
     # ... before the event that ends the block
     assert out.index(b"[EMAI") < out.index(b"content_block_stop")
+
+
+def test_placeholders_in_streamed_tool_call_arguments_are_restored() -> None:
+    def chunk(arguments: str) -> bytes:
+        call = {"index": 0, "function": {"arguments": arguments}}
+        data = {"choices": [{"index": 0, "delta": {"tool_calls": [call]}, "finish_reason": None}]}
+        return b"data: " + orjson.dumps(data) + b"\n\n"
+
+    raw = (
+        chunk('{"to": "[EMA')
+        + chunk('IL_1]", "cc": "[EMAIL_')
+        + chunk('1]"}')
+        + b"data: [DONE]\n\n"
+    )
+    rewriter = SSERewriter(CHAT, MAPPING)
+    out = rewriter.feed(raw) + rewriter.close()
+    events = split_events(out)
+    arguments = "".join(
+        e.data["choices"][0]["delta"]["tool_calls"][0]["function"]["arguments"]
+        for e in events
+        if isinstance(e.data, dict)
+    )
+    assert orjson.loads(arguments) == {"to": "ann@corp.example", "cc": "ann@corp.example"}

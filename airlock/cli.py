@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "streams.produce",
     "streams.tail",
     "streams.demo",
+    "edge.cli",
 )
 
 

@@ -11,9 +11,9 @@ import os
 import secrets
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -24,6 +24,16 @@ from pydantic_settings import (
 CONFIG_ENV = "AIRLOCK_CONFIG"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LOCAL_KAFKA_PORT = 9092
+
+
+class GatewayIdentity(BaseModel):
+    """Who a caller is, as the gateway's API-key map names them."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    tenant: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")
+    user: str = Field(min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$")
+    groups: tuple[str, ...] = ()
 
 
 class Settings(BaseSettings):
@@ -89,8 +99,102 @@ class Settings(BaseSettings):
         description="how long the consumer group waits for a silent worker before moving its "
         "partitions to the others; a worker restarted after a crash waits this long to rejoin",
     )
+    producer_linger_ms: float = Field(
+        default=5.0,
+        ge=0,
+        description="how long the worker holds a decision to send it with others: larger "
+        "batches for throughput, this much latency per decision at low rates (0 for gateways "
+        "that wait on decisions, bench/gateway.py)",
+    )
+    fetch_max_wait_ms: int = Field(
+        default=5,
+        ge=0,
+        description="how long the broker may hold the worker's fetch until it has "
+        "fetch_min_bytes of prompt events",
+    )
+    fetch_min_bytes: int = Field(
+        default=64 * 1024,
+        ge=1,
+        description="the worker's fetch waits (up to fetch_max_wait_ms) for this much; 1 answers "
+        "each event at once",
+    )
     policy_reload_interval_s: float = Field(
         default=2.0, gt=0, description="how often the worker checks policy files for changes"
+    )
+
+    # The edge gateway (`airlock gateway`, edge/gateway.py).
+    gateway_id: str = Field(
+        default_factory=lambda: os.uname().nodename or "airlock-gateway",
+        min_length=1,
+        max_length=128,
+        pattern=r"^[\x21-\x7e]+$",
+        description="this gateway's id in prompt events; its default reply partition is a "
+        "stable hash of it (default: the host name)",
+    )
+    gateway_host: str = Field(default="127.0.0.1", description="address the gateway listens on")
+    gateway_port: int = Field(default=8080, ge=1, le=65535, description="port of the gateway")
+    gateway_upstream: str | None = Field(
+        default=None, description="base URL of the AI API the gateway forwards to"
+    )
+    gateway_app: str | None = Field(
+        default=None,
+        description="AI app named in prompt events (chatgpt, claude, ...); default: derived "
+        "from the upstream's host name, `other` when unknown",
+    )
+    gateway_deadline_ms: int = Field(
+        default=500, ge=1, description="how long the gateway waits for a decision"
+    )
+    gateway_fail_mode: Literal["open", "closed"] = Field(
+        default="closed",
+        description="what the gateway does when no decision comes in time or Kafka is "
+        "unreachable: `open` forwards the request uninspected, `closed` refuses it",
+    )
+    gateway_tenant_fail_modes: dict[str, Literal["open", "closed"]] = Field(
+        default_factory=dict,
+        description='per-tenant fail modes (JSON: {"acme": "open"}); others use gateway_fail_mode',
+    )
+    gateway_reply_partition: int | None = Field(
+        default=None,
+        ge=0,
+        description="partition of the decisions topic this gateway reads its decisions from; "
+        "default: a stable hash of gateway_id over the topic's partitions",
+    )
+    gateway_tenant_header: str = Field(
+        default="x-airlock-tenant", description="request header naming the caller's tenant"
+    )
+    gateway_user_header: str = Field(
+        default="x-airlock-user", description="request header naming the caller's user id"
+    )
+    gateway_groups_header: str = Field(
+        default="x-airlock-groups", description="request header: the caller's groups, by commas"
+    )
+    gateway_api_keys: dict[str, GatewayIdentity] = Field(
+        default_factory=dict,
+        description="callers by API key: SHA-256 (hex) of the key the client sends "
+        '(Authorization: Bearer or x-api-key) -> {"tenant": ..., "user": ..., "groups": [...]}; '
+        "wins over the headers",
+    )
+    gateway_default_tenant: str = Field(
+        default="default",
+        pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$",
+        description="tenant of a caller neither a header nor an API key names",
+    )
+    gateway_inspect_responses: Literal["policy", "never"] = Field(
+        default="policy",
+        description="`policy`: the model's answer is inspected (operation response) when the "
+        "tenant's policy has a rule for responses; `never`: answers are not inspected",
+    )
+    gateway_max_body_bytes: int = Field(
+        default=8 << 20, ge=1024, description="larger requests are refused with HTTP 413"
+    )
+    gateway_conversations: int = Field(
+        default=10000,
+        ge=1,
+        description="conversations whose placeholder mapping the gateway keeps in memory "
+        "(least recently used dropped first)",
+    )
+    gateway_conversation_ttl_s: float = Field(
+        default=3600.0, gt=0, description="a conversation idle this long forgets its mapping"
     )
 
     # The local broker of `airlock kafka up` (streams/kafka_local.py).

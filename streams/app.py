@@ -88,7 +88,8 @@ STREAM_BUFFER_MAXSIZE = 4096  # messages buffered per partition before the fetch
 # pay: in bench/pipeline.py, 0 -> 5 ms took the pass-through worker from ~2,000 to ~3,300
 # events/s and 20 ms to ~7,500, but Airlock (bound by scanning) gained little from 5 to 20 ms
 # while its p99 grew: 5 ms is a tenth of the 50 ms p99 goal.
-PRODUCER_LINGER_S = 0.005
+# That wait is the setting producer_linger_ms (AIRLOCK_PRODUCER_LINGER_MS, default 5 ms); a
+# gateway waiting on each decision wants 0 (bench/gateway.py).
 PRODUCER_MAX_BATCH_BYTES = 256 * 1024
 BROKER_COMMIT_INTERVAL_S = 1.0  # bounds the replay after a crash to about a second of events
 BROKER_COMMIT_EVERY = 5000  # ... or this many acked events, whichever comes first
@@ -111,6 +112,7 @@ SUMMARY_INTERVAL_S = 30.0  # how often the worker logs its counts
 # 60 prompts) took Airlock's median latency at 1,000 events/s in bench/pipeline.py from about
 # 45 ms to 20-25 ms and the pass-through's worst seconds down; a backlog always has 64 KiB
 # ready, so throughput is untouched.
+# Defaults of the settings fetch_max_wait_ms and fetch_min_bytes.
 CONSUMER_FETCH_MAX_WAIT_MS = 5
 CONSUMER_FETCH_MIN_BYTES = 64 * 1024
 
@@ -145,8 +147,10 @@ class _ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
         # Faust passes no fetch_min_bytes and a fixed fetch_max_wait_ms; AIOKafkaConsumer
         # hands both attributes to its Fetcher only in start(), so setting them here is enough
         # (tests/test_streams/test_app.py checks that they arrive).
-        consumer._fetch_min_bytes = CONSUMER_FETCH_MIN_BYTES
-        consumer._fetch_max_wait_ms = CONSUMER_FETCH_MAX_WAIT_MS
+        fetch = getattr(transport.app, "airlock_fetch", None)  # set by faust_app
+        min_bytes, max_wait_ms = fetch or (CONSUMER_FETCH_MIN_BYTES, CONSUMER_FETCH_MAX_WAIT_MS)
+        consumer._fetch_min_bytes = min_bytes
+        consumer._fetch_max_wait_ms = max_wait_ms
         return consumer
 
 
@@ -200,7 +204,7 @@ def faust_app(settings: Settings, *, app_id: str | None = None, **overrides: Any
         "stream_buffer_maxsize": STREAM_BUFFER_MAXSIZE,
         "stream_publish_on_commit": False,
         "stream_wait_empty": True,
-        "producer_linger": PRODUCER_LINGER_S,
+        "producer_linger": settings.producer_linger_ms / 1000,
         "producer_max_batch_size": PRODUCER_MAX_BATCH_BYTES,
         "producer_acks": -1,
         "broker_commit_interval": BROKER_COMMIT_INTERVAL_S,
@@ -212,6 +216,7 @@ def faust_app(settings: Settings, *, app_id: str | None = None, **overrides: Any
     options.update(overrides)
     app = faust.App(app_id or settings.group_id, **options)
     app.transport = _Transport(app.conf.broker_consumer, app)
+    app.airlock_fetch = (settings.fetch_min_bytes, settings.fetch_max_wait_ms)  # type: ignore[attr-defined]
     return app
 
 
@@ -240,11 +245,23 @@ def log_assignments(app: faust.App, topic: str, on_ready: Callable[[], None] | N
             on_ready()
 
 
-async def send(app: faust.App, topic: str, key: bytes, value: bytes) -> Awaitable[Any]:
+async def send(
+    app: faust.App, topic: str, key: bytes, value: bytes, partition: int | None = None
+) -> Awaitable[Any]:
     """Hand one message to the producer; return its delivery future (done once the broker has
     it, with acks=all). Straight to `app.producer`, skipping `Topic.send`'s per-message
     bookkeeping (sensors, FutureMessage), which cost measurable CPU per event."""
-    return await app.producer.send(topic, key, value, None, None, None)
+    return await app.producer.send(topic, key, value, partition, None, None)
+
+
+async def reply_partition(app: faust.App, topic: str, wanted: int | None) -> int | None:
+    """The decisions partition the event's gateway reads, modulo the topic's partition count
+    (an out-of-range one would fail the send); aiokafka's send waits for the same metadata."""
+    if wanted is None:
+        return None
+    producer: Any = app.producer  # faust's aiokafka driver: its aiokafka producer's metadata
+    known = await producer._ensure_producer().client._wait_on_metadata(topic)
+    return int(wanted) % len(known)
 
 
 @dataclass(slots=True)
@@ -479,7 +496,8 @@ def build_app(
         key = str(outcome.event_id).encode("utf-8")  # of the decision and the alert
         if outcome.decision is not None:
             value = orjson.dumps(outcome.decision)
-            deliveries.append(await send(app, topics.decisions, key, value))
+            partition = await reply_partition(app, topics.decisions, outcome.reply_partition)
+            deliveries.append(await send(app, topics.decisions, key, value, partition))
             if log.isEnabledFor(logging.DEBUG):
                 log.debug(
                     "event %s tenant %s: %s", outcome.event_id, outcome.tenant_id, outcome.action

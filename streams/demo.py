@@ -232,6 +232,10 @@ def run_demo(args: argparse.Namespace) -> int:
             status = 1
         metrics_text = _scrape(metrics_port)
         _print_summary(replay, elapsed, metrics_port, metrics_text)
+        from edge.demo import show_gateway  # the same pipeline, through the edge gateway
+
+        gateway_log = state / f"gateway-{run_id}.log"
+        status = show_gateway(env, gateway_log, free_port(base.gateway_port)) or status
     finally:
         stopped = _stop(worker)
         if not args.keep:

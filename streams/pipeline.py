@@ -60,6 +60,8 @@ class Outcome:
     findings: tuple[Finding, ...]  # for metrics (detector, category)
     scanned_bytes: int
     scan_seconds: float
+    # The decisions partition the event's gateway reads (gateway.reply_partition), or None.
+    reply_partition: int | None = None
 
     @property
     def action(self) -> str | None:
@@ -199,6 +201,7 @@ class Pipeline:
             findings=tuple(findings),
             scanned_bytes=scanned,
             scan_seconds=scan_seconds,
+            reply_partition=document["gateway"].get("reply_partition"),
         )
 
     def _decision(

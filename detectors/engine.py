@@ -48,7 +48,7 @@ from detectors.pattern_shape import (
     single_line,
     starts_within,
 )
-from detectors.rules import Keywords, Rule, RuleError, load_catalogue
+from detectors.rules import CREDENTIAL_CATEGORIES, Keywords, Rule, RuleError, load_catalogue
 from detectors.source_code import code_blocks
 
 ALLOWLIST_FILE = PACKAGE_DIR / "allowlist.yaml"
@@ -102,7 +102,7 @@ class _Entry:
     whole_group: int = field(init=False)  # the original match in `anchored`
     anchored_value_group: int = field(init=False)  # the value in `anchored`
     allow: frozenset[str] = field(init=False)
-    secret: bool = field(init=False)  # placeholders disqualify the rule's values
+    secret: bool = field(init=False)  # a credential rule: placeholders and fillers disqualify
     keywords: Keywords | None = field(init=False)
     keyword_required: bool = field(init=False)
     window: int = field(init=False)
@@ -121,7 +121,7 @@ class _Entry:
             "whole_group": anchored.groupindex[WHOLE] if anchored is not None else 0,
             "anchored_value_group": anchored.groupindex.get("value", 0) if anchored else 0,
             "allow": rule.allow,
-            "secret": rule.category == "secret",
+            "secret": rule.category in CREDENTIAL_CATEGORIES,
             "keywords": rule.keyword_finder,
             "keyword_required": rule.keyword_finder is not None and rule.context == "required",
             "window": rule.window,
@@ -179,6 +179,50 @@ def shannon_entropy(value: str) -> float:
 
 # Values up to this many characters are searched for placeholder markers with one regex.
 _SHORT_VALUE = 200
+
+# A filler is judged on values of FILLER_MIN to FILLER_MAX characters: shorter ones are too
+# short to tell, longer ones (key blocks) hold long regular stretches by structure.
+FILLER_MIN = 8
+FILLER_MAX = 200
+# A stretch of characters counts as regular from this length: a run or step (`aaaa`, `1234`,
+# `dcba`) of 4, a unit of 2 to 4 characters repeated over 8 (`abab1212`, `x9kx9kx9`).
+_STEP_RUN = 4
+_PERIOD_RUN = 8
+
+
+def is_filler(value: str) -> bool:
+    """Whether at least half of the value is regular stretches: one character repeated
+    (`aaaaaaaa`), steps through the alphabet or the digits (`abcdefgh`, `12345678`, `987654`)
+    or a short unit repeated (`abababab`, `1a2b1a2b`). Such values are typed by hand to fill a
+    template; in a random token such a stretch is rare (one in about 1,400 characters of hex, in
+    80,000 of base62) and never half of it."""
+    length = len(value)
+    if length < FILLER_MIN or length > FILLER_MAX:
+        return False
+    codes = [ord(ch) for ch in value]
+    regular = [False] * length
+    for period in (1, 2, 3, 4):
+        # For period 1: runs with a constant step of -1, 0 or +1 between neighbours; for the
+        # others: stretches where each character repeats the one `period` places before.
+        start = 0
+        for i in range(1, length + 1):
+            if i < length:
+                if period == 1:
+                    step = codes[i] - codes[i - 1]
+                    same = -1 <= step <= 1 and (
+                        i == start + 1 or step == codes[i - 1] - codes[i - 2]
+                    )
+                else:
+                    same = i >= period and codes[i] == codes[i - period]
+                if same:
+                    continue
+            run = i - start if period == 1 else i - start + period
+            first = start if period == 1 else max(0, start - period)
+            if run >= (_STEP_RUN if period == 1 else _PERIOD_RUN):
+                for j in range(first, i):
+                    regular[j] = True
+            start = i
+    return sum(regular) * 2 >= length
 
 
 class Allowlist:
@@ -411,6 +455,8 @@ class Engine:
                 entropy = entropies[(start, end)] = shannon_entropy(value)
             if entropy < entropy_min:
                 return None
+        if entry.secret and is_filler(value):
+            return None
         level = entry.level
         validator = entry.validator
         if validator is not None:

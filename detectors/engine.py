@@ -201,27 +201,27 @@ def is_filler(value: str) -> bool:
         return False
     codes = [ord(ch) for ch in value]
     regular = [False] * length
-    for period in (1, 2, 3, 4):
-        # For period 1: runs with a constant step of -1, 0 or +1 between neighbours; for the
-        # others: stretches where each character repeats the one `period` places before.
-        start = 0
-        for i in range(1, length + 1):
-            if i < length:
-                if period == 1:
-                    step = codes[i] - codes[i - 1]
-                    same = -1 <= step <= 1 and (
-                        i == start + 1 or step == codes[i - 1] - codes[i - 2]
-                    )
-                else:
-                    same = i >= period and codes[i] == codes[i - period]
-                if same:
-                    continue
-            run = i - start if period == 1 else i - start + period
-            first = start if period == 1 else max(0, start - period)
-            if run >= (_STEP_RUN if period == 1 else _PERIOD_RUN):
-                for j in range(first, i):
-                    regular[j] = True
-            start = i
+    # Runs and steps: neighbours differ by a constant -1, 0 or +1 (`aaaa`, `1234`, `dcba`).
+    start = 0
+    for i in range(1, length + 1):
+        if i < length:
+            step = codes[i] - codes[i - 1]
+            if -1 <= step <= 1 and (i - start == 1 or step == codes[i - 1] - codes[i - 2]):
+                continue
+        if i - start >= _STEP_RUN:
+            regular[start:i] = [True] * (i - start)
+        # The pair that broke the run starts the next one when its own step is small.
+        start = i - 1 if i < length and -1 <= codes[i] - codes[i - 1] <= 1 else i
+    # Repeats: each character equals the one `period` places before (`abab`, `x9kx9k`).
+    for period in (2, 3, 4):
+        first_match = period
+        for i in range(period, length + 1):
+            if i < length and codes[i] == codes[i - period]:
+                continue
+            if i > first_match and i - first_match + period >= _PERIOD_RUN:
+                begin = first_match - period
+                regular[begin:i] = [True] * (i - begin)
+            first_match = i + 1
     return sum(regular) * 2 >= length
 
 

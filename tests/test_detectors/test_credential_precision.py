@@ -167,6 +167,7 @@ def test_is_filler_finds_runs_steps_and_repeats(value: str) -> None:
         RANDOM_32_HEX,
         "es7Gj3Lby6L5+2V+",
         "Harborharbor31#",  # a repeated word is longer than a filler's unit
+        "4yxm6yxmT#=a417",  # a unit seen twice is no repeat
         "AAAA" + RANDOM_40,  # a short run inside a real token (Dropbox, FCM keys have one)
         "abc",  # too short to judge
     ],

@@ -587,12 +587,33 @@ def base62_crc32(value: str) -> bool:
 # Decoded values that are not secrets: placeholders and the weak words people put in
 # templates (compared lower-cased, whole or as the start of the value).
 _WEAK_DECODED = (
-    "changeme", "change_me", "password", "passwd", "secret", "example", "placeholder",
-    "dummy", "admin", "default", "redacted", "your", "xxxx", "test", "todo", "none", "null",
+    "changeme",
+    "change_me",
+    "password",
+    "passwd",
+    "secret",
+    "example",
+    "placeholder",
+    "dummy",
+    "admin",
+    "default",
+    "redacted",
+    "your",
+    "xxxx",
+    "test",
+    "todo",
+    "none",
+    "null",
 )
 # Public material that a secret's key name (`ssh-publickey`, `ca.crt`) can hold.
-_PUBLIC_DECODED = ("ssh-rsa ", "ssh-ed25519 ", "ecdsa-sha2-", "-----begin certificate",
-                   "-----begin public key", "-----begin rsa public key")
+_PUBLIC_DECODED = (
+    "ssh-rsa ",
+    "ssh-ed25519 ",
+    "ecdsa-sha2-",
+    "-----begin certificate",
+    "-----begin public key",
+    "-----begin rsa public key",
+)
 
 
 @register

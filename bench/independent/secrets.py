@@ -120,37 +120,54 @@ def _formats() -> dict[str, tuple[str, str, Maker, list[str]]]:
     formats: dict[str, tuple[str, str, Maker, list[str]]] = {
         # cloud
         "aws-access-key": (
-            "cloud", "secret", lambda g: "AKIA" + g.chars(BASE32, 16),
+            "cloud",
+            "secret",
+            lambda g: "AKIA" + g.chars(BASE32, 16),
             ["aws_access_key_id = {v}", "export AWS_ACCESS_KEY_ID={v}"],
         ),
         "aws-secret": (
-            "cloud", "secret", lambda g: g.chars(B64, 40),
+            "cloud",
+            "secret",
+            lambda g: g.chars(B64, 40),
             ["aws_secret_access_key = {v}", "AWS_SECRET_ACCESS_KEY={v}"],
         ),
         "gcp-api-key": (
-            "cloud", "secret", lambda g: "AIza" + g.chars(URLSAFE, 35),
+            "cloud",
+            "secret",
+            lambda g: "AIza" + g.chars(URLSAFE, 35),
             ["GOOGLE_MAPS_SERVER_KEY={v}", "const key = '{v}'; // clé Google Cloud"],
         ),
         "azure-storage-key": (
-            "cloud", "secret", lambda g: g.chars(B64, 86) + "==",
-            ["DefaultEndpointsProtocol=https;AccountName=acmeprod;AccountKey={v};EndpointSuffix=core.windows.net"],
+            "cloud",
+            "secret",
+            lambda g: g.chars(B64, 86) + "==",
+            [
+                "DefaultEndpointsProtocol=https;AccountName=acmeprod;AccountKey={v};EndpointSuffix=core.windows.net"
+            ],
         ),
         "digitalocean-pat": (
-            "cloud", "secret", lambda g: "dop_v1_" + g.chars(HEX, 64),
+            "cloud",
+            "secret",
+            lambda g: "dop_v1_" + g.chars(HEX, 64),
             ["DIGITALOCEAN_TOKEN={v}", "doctl auth init -t {v}"],
         ),
         # AI
         "openai-project": (
-            "ai", "secret",
+            "ai",
+            "secret",
             lambda g: "sk-proj-" + g.chars(URLSAFE, 74) + "T3BlbkFJ" + g.chars(URLSAFE, 74),
             ["OPENAI_API_KEY={v}", 'client = OpenAI(api_key="{v}")'],
         ),
         "anthropic": (
-            "ai", "secret", lambda g: "sk-ant-api03-" + g.chars(URLSAFE, 93) + "AA",
+            "ai",
+            "secret",
+            lambda g: "sk-ant-api03-" + g.chars(URLSAFE, 93) + "AA",
             ["ANTHROPIC_API_KEY={v}", "-H 'x-api-key: {v}'"],
         ),
         "huggingface": (
-            "ai", "secret", lambda g: "hf_" + g.chars(string.ascii_letters, 34),
+            "ai",
+            "secret",
+            lambda g: "hf_" + g.chars(string.ascii_letters, 34),
             ["HF_TOKEN={v}", "huggingface-cli login --token {v}"],
         ),
         "groq": ("ai", "secret", lambda g: "gsk_" + g.chars(ALNUM, 52), env),
@@ -159,8 +176,10 @@ def _formats() -> dict[str, tuple[str, str, Maker, list[str]]]:
         "tavily": ("ai", "secret", lambda g: "tvly-dev-" + g.chars(ALNUM, 32), env),
         "langfuse": ("ai", "secret", lambda g: "sk-lf-" + g.uuid(), env),
         "astra": (
-            "ai", "secret",
-            lambda g: "AstraCS:" + g.chars(ALNUM, 24) + ":" + g.chars(HEX, 64), env,
+            "ai",
+            "secret",
+            lambda g: "AstraCS:" + g.chars(ALNUM, 24) + ":" + g.chars(HEX, 64),
+            env,
         ),
         "neon": ("ai", "secret", lambda g: "napi_" + g.chars(LOWER + DIGITS, 64), env),
         "firecrawl": ("ai", "secret", lambda g: "fc-" + g.chars(HEX, 32), env),
@@ -168,110 +187,163 @@ def _formats() -> dict[str, tuple[str, str, Maker, list[str]]]:
         "github-classic": ("source", "secret", lambda g: g.crc32_token("ghp"), env),
         "github-oauth": ("source", "secret", lambda g: g.crc32_token("gho"), env),
         "npm": (
-            "source", "secret", lambda g: g.crc32_token("npm"),
+            "source",
+            "secret",
+            lambda g: g.crc32_token("npm"),
             ["//registry.npmjs.org/:_authToken={v}", "NPM_TOKEN={v}"],
         ),
         "github-fine-grained": (
-            "source", "secret",
-            lambda g: "github_pat_" + g.chars(ALNUM, 22) + "_" + g.chars(ALNUM, 59), env,
+            "source",
+            "secret",
+            lambda g: "github_pat_" + g.chars(ALNUM, 22) + "_" + g.chars(ALNUM, 59),
+            env,
         ),
         "gitlab": (
-            "source", "secret", lambda g: "glpat-" + g.chars(URLSAFE, 20),
-            ["git clone https://oauth2:{v}@gitlab.acme.local/infra/terraform.git", "GITLAB_TOKEN={v}"],
+            "source",
+            "secret",
+            lambda g: "glpat-" + g.chars(URLSAFE, 20),
+            [
+                "git clone https://oauth2:{v}@gitlab.acme.local/infra/terraform.git",
+                "GITLAB_TOKEN={v}",
+            ],
         ),
         "pypi": (
-            "source", "secret", lambda g: "pypi-AgEIcHlwaS5vcmc" + g.chars(URLSAFE, 80),
+            "source",
+            "secret",
+            lambda g: "pypi-AgEIcHlwaS5vcmc" + g.chars(URLSAFE, 80),
             ["[pypi]\n  username = __token__\n  password = {v}"],
         ),
         # SaaS
         "slack-bot": (
-            "saas", "secret",
+            "saas",
+            "secret",
             lambda g: f"xoxb-{g.chars(DIGITS, 12)}-{g.chars(DIGITS, 13)}-{g.chars(ALNUM, 24)}",
             env,
         ),
         "stripe-live": ("saas", "secret", lambda g: "sk_live_" + g.chars(ALNUM, 99), env),
         "sendgrid": (
-            "saas", "secret", lambda g: "SG." + g.chars(URLSAFE, 22) + "." + g.chars(URLSAFE, 43),
+            "saas",
+            "secret",
+            lambda g: "SG." + g.chars(URLSAFE, 22) + "." + g.chars(URLSAFE, 43),
             env,
         ),
         "linear": ("saas", "secret", lambda g: "lin_api_" + g.chars(ALNUM, 40), env),
         "posthog": ("saas", "secret", lambda g: "phx_" + g.chars(ALNUM, 43), env),
         "postman": (
-            "saas", "secret", lambda g: "PMAK-" + g.chars(HEX, 24) + "-" + g.chars(HEX, 34), env,
+            "saas",
+            "secret",
+            lambda g: "PMAK-" + g.chars(HEX, 24) + "-" + g.chars(HEX, 34),
+            env,
         ),
         "doppler": ("saas", "secret", lambda g: "dp.pt." + g.chars(ALNUM, 43), env),
         "telnyx": (
-            "saas", "secret",
-            lambda g: "KEY" + g.chars("0123456789ABCDEF", 32) + "_" + g.chars(ALNUM, 22), env,
+            "saas",
+            "secret",
+            lambda g: "KEY" + g.chars("0123456789ABCDEF", 32) + "_" + g.chars(ALNUM, 22),
+            env,
         ),
         "trello": (
-            "saas", "secret",
-            lambda g: "ATTA" + g.chars(HEX, 64) + g.chars("0123456789ABCDEF", 8), env,
+            "saas",
+            "secret",
+            lambda g: "ATTA" + g.chars(HEX, 64) + g.chars("0123456789ABCDEF", 8),
+            env,
         ),
         "zoho": (
-            "saas", "secret", lambda g: "1000." + g.chars(HEX, 32) + "." + g.chars(HEX, 32), env,
+            "saas",
+            "secret",
+            lambda g: "1000." + g.chars(HEX, 32) + "." + g.chars(HEX, 32),
+            env,
         ),
         "resend": (
-            "saas", "secret", lambda g: "re_" + g.chars(ALNUM, 8) + "_" + g.chars(ALNUM, 24), env,
+            "saas",
+            "secret",
+            lambda g: "re_" + g.chars(ALNUM, 8) + "_" + g.chars(ALNUM, 24),
+            env,
         ),
         "amplitude": (
-            "saas", "secret", lambda g: g.chars(HEX, 32),
+            "saas",
+            "secret",
+            lambda g: g.chars(HEX, 32),
             ["AMPLITUDE_SECRET_KEY={v}", 'amplitude_api_secret = "{v}"'],
         ),
         "openweathermap": (
-            "saas", "secret", lambda g: g.chars(HEX, 32),
+            "saas",
+            "secret",
+            lambda g: g.chars(HEX, 32),
             ["OPENWEATHERMAP_API_KEY={v}", "owm_key: {v}"],
         ),
         "binance": (
-            "saas", "secret", lambda g: g.chars(ALNUM, 64),
+            "saas",
+            "secret",
+            lambda g: g.chars(ALNUM, 64),
             ["BINANCE_API_SECRET={v}", 'binance_secret_key = "{v}"'],
         ),
         "infura": (
-            "saas", "secret", lambda g: g.chars(HEX, 32),
+            "saas",
+            "secret",
+            lambda g: g.chars(HEX, 32),
             ["ETH_RPC=https://mainnet.infura.io/v3/{v}"],
         ),
         "alchemy": (
-            "saas", "secret", lambda g: g.chars(URLSAFE, 32),
+            "saas",
+            "secret",
+            lambda g: g.chars(URLSAFE, 32),
             ["RPC_URL=https://eth-mainnet.g.alchemy.com/v2/{v}"],
         ),
         # password hashes
         "bcrypt": (
-            "hash", "credential_hash", lambda g: "$2b$12$" + g.chars(CRYPT64, 53),
+            "hash",
+            "credential_hash",
+            lambda g: "$2b$12$" + g.chars(CRYPT64, 53),
             ["INSERT INTO users VALUES (12, 'l.bernard@acme.fr', '{v}');", "admin:{v}"],
         ),
         "sha512crypt": (
-            "hash", "credential_hash",
+            "hash",
+            "credential_hash",
             lambda g: "$6$" + g.chars(CRYPT64, 16) + "$" + g.chars(CRYPT64, 86),
             ["deploy:{v}:19700:0:99999:7:::"],
         ),
         "md5crypt": (
-            "hash", "credential_hash",
+            "hash",
+            "credential_hash",
             lambda g: "$1$" + g.chars(CRYPT64, 8) + "$" + g.chars(CRYPT64, 22),
             ["root:{v}:19512:0:99999:7:::"],
         ),
         "argon2": (
-            "hash", "credential_hash",
+            "hash",
+            "credential_hash",
             lambda g: "$argon2id$v=19$m=65536,t=3,p=4$" + g.chars(B64, 22) + "$" + g.chars(B64, 43),
             ["password_hash = '{v}'"],
         ),
         "django-pbkdf2": (
-            "hash", "credential_hash",
+            "hash",
+            "credential_hash",
             lambda g: "pbkdf2_sha256$870000$" + g.chars(ALNUM, 22) + "$" + g.chars(B64, 43) + "=",
             ["auth_user.password = {v}"],
         ),
         "ntlm": (
-            "hash", "credential_hash", lambda g: g.chars(HEX, 32),
+            "hash",
+            "credential_hash",
+            lambda g: g.chars(HEX, 32),
             ["svc_backup:1104:aad3b435b51404eeaad3b435b51404ee:{v}:::"],
         ),
         "asrep": (
-            "hash", "credential_hash",
-            lambda g: "$krb5asrep$23$svc_old@CORP.LOCAL:" + g.chars(HEX, 32) + "$" + g.chars(HEX, 300),
+            "hash",
+            "credential_hash",
+            lambda g: (
+                "$krb5asrep$23$svc_old@CORP.LOCAL:" + g.chars(HEX, 32) + "$" + g.chars(HEX, 300)
+            ),
             ["{v}"],
         ),
         "tgs": (
-            "hash", "credential_hash",
-            lambda g: "$krb5tgs$23$*svc_sql$CORP.LOCAL$MSSQLSvc/sql01*$"
-            + g.chars(HEX, 32) + "$" + g.chars(HEX, 500),
+            "hash",
+            "credential_hash",
+            lambda g: (
+                "$krb5tgs$23$*svc_sql$CORP.LOCAL$MSSQLSvc/sql01*$"
+                + g.chars(HEX, 32)
+                + "$"
+                + g.chars(HEX, 500)
+            ),
             ["[*] Hash : {v}"],
         ),
     }
@@ -290,7 +362,10 @@ def _decoys(g: Values) -> list[tuple[str, str]]:
         ("sha256:" + digest, "digest"),
         (g.uuid(), "uuid"),
         ("data:image/png;base64," + pixels, "base64-image"),
-        ("sha512-" + base64.b64encode(hashlib.sha512(digest.encode()).digest()).decode(), "integrity"),
+        (
+            "sha512-" + base64.b64encode(hashlib.sha512(digest.encode()).digest()).decode(),
+            "integrity",
+        ),
         ("ghp_" + "x" * 36, "placeholder"),
         ("OPENAI_API_KEY=sk-proj-<your-key>", "placeholder"),
         ("AKIAIOSFODNN7EXAMPLE", "documented-example"),
@@ -332,7 +407,9 @@ def _decoy_lines(g: Values, w: Writer, count: int) -> None:
         w("\n")
 
 
-def _format_prompt(g: Values, w: Writer, names: list[str], formats: dict[str, tuple[str, str, Maker, list[str]]]) -> None:
+def _format_prompt(
+    g: Values, w: Writer, names: list[str], formats: dict[str, tuple[str, str, Maker, list[str]]]
+) -> None:
     _intro(g, w)
     for name in names:
         family, category, make, templates = formats[name]
@@ -366,10 +443,14 @@ def _commandline(g: Values, w: Writer) -> None:
         w("sqlcmd -S sql01.corp.local -U sa -P ").value(pw, kind)(' -Q "SELECT @@VERSION"\n')
     elif choice == 6:
         token = g.chars(ALNUM, 40)
-        w('curl -H "Authorization: Token ').value(token, kind)('" https://api.acme.io/v2/invoices\n')
+        w('curl -H "Authorization: Token ').value(token, kind)(
+            '" https://api.acme.io/v2/invoices\n'
+        )
     elif choice == 7:
         token = g.chars(ALNUM, 36)
-        w("GET /api/v4/projects HTTP/1.1\nHost: gitlab.acme.local\nPRIVATE-TOKEN: ").value(token, kind)
+        w("GET /api/v4/projects HTTP/1.1\nHost: gitlab.acme.local\nPRIVATE-TOKEN: ").value(
+            token, kind
+        )
         w("\n")
     else:
         w("mysql -h db01 -u billing -p").value(pw, kind)(" billing < dump.sql\n")
@@ -387,7 +468,9 @@ def _kubernetes(g: Values, w: Writer) -> None:
         w("  username: ").decoy(base64.b64encode(b"billing").decode(), "k8s-username")("\n")
         w("  password: ").value(secret, kind)("\n")
     elif choice == 1:
-        w("apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n    server: https://10.0.0.1:6443\n")
+        w(
+            "apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n    server: https://10.0.0.1:6443\n"
+        )
         w("  name: prod\nusers:\n- name: ci\n  user:\n    token: ").value(g.chars(ALNUM, 48), kind)
         w("\ncurrent-context: prod\n")
     elif choice == 2:
@@ -397,7 +480,8 @@ def _kubernetes(g: Values, w: Writer) -> None:
     else:
         w("kubectl create secret generic api -n prod --from-literal=API_TOKEN=")
         w.value(g.password(), kind)("\n")
-    w("---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  LOG_LEVEL: info\n")
+    w("---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n")
+    w("data:\n  LOG_LEVEL: info\n")
     w("  IMAGE: ").decoy("registry.acme.io/api@sha256:" + g.chars(HEX, 64), "image-digest")("\n")
 
 
@@ -457,7 +541,9 @@ def prompts(seed: int, count: int = 1200) -> list[Prompt]:
         if family in builders:
             builders[family](g, w)
         else:
-            names = g.rng.sample(by_family[family], min(len(by_family[family]), g.rng.randint(1, 3)))
+            names = g.rng.sample(
+                by_family[family], min(len(by_family[family]), g.rng.randint(1, 3))
+            )
             _format_prompt(g, w, names, formats)
         out.append(w.prompt(f"independent-secrets-{seed}-{index}"))
     return out
@@ -515,7 +601,9 @@ def main(argv: list[str] | None = None) -> int:
     for family in FAMILIES:
         recall = found[family] / labels[family] if labels[family] else float("nan")
         precision = true_findings[family] / findings[family] if findings[family] else float("nan")
-        print(f"{family:<14}{recall:8.3f}{precision:11.3f}{labels[family]:8d}{findings[family]:10d}")
+        print(
+            f"{family:<14}{recall:8.3f}{precision:11.3f}{labels[family]:8d}{findings[family]:10d}"
+        )
     for family in FAMILIES:
         for line in sorted(set(misses[family]))[:5]:
             print(f"  missed {family}: {line}")

@@ -119,7 +119,9 @@ def test_rules_stats_count_providers_categories_countries_and_validators(
     assert after["providers"] == before["providers"] + 1
     assert "Zz Test Provider" in after["provider_names"]
     assert after["categories"]["secret"] == before["categories"]["secret"] + 1
-    assert after["categories"]["credential_hash"] == before["categories"].get("credential_hash", 0) + 1
+    assert (
+        after["categories"]["credential_hash"] == before["categories"].get("credential_hash", 0) + 1
+    )
     assert after["countries"] == sorted({*before["countries"], "ZZ"})
     assert after["validators"] == sorted({*before["validators"], "ipv4"})
     assert main(["rules", "--stats"]) == 0

@@ -16,7 +16,9 @@ RANDOM_32_HEX = "9f3c1a7e5b2d4086c1e9a7f3b5d20c48"
 
 
 def credentials(engine: Engine, text: str) -> list[tuple[str, str]]:
-    return [(f.detector, text[f.start : f.end]) for f in engine.scan(text) if f.category in CREDENTIAL]
+    return [
+        (f.detector, text[f.start : f.end]) for f in engine.scan(text) if f.category in CREDENTIAL
+    ]
 
 
 def detectors(engine: Engine, text: str) -> set[str]:
@@ -102,9 +104,7 @@ NEXT_LINE = "gH7kQ2vZ9xLm4Rt8Wn3Ys6Pb"
 
 @pytest.mark.parametrize("key", RUN_ON_KEYS)
 @pytest.mark.parametrize("separator", ["=", ": ", ":", " = "])
-def test_an_empty_value_never_takes_the_next_line(
-    engine: Engine, key: str, separator: str
-) -> None:
+def test_an_empty_value_never_takes_the_next_line(engine: Engine, key: str, separator: str) -> None:
     assert credentials(engine, f"{key}{separator}\n{NEXT_LINE}") == []
     # The same value on the key's own line is a finding: the rule still reads values.
     assert credentials(engine, f"{key}{separator}{NEXT_LINE}") != []

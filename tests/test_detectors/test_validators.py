@@ -294,8 +294,9 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
             "cGFzc3dvcmQyMDI0",  # a weak word
             "dXNlcjpwYXNzd29yZA==",  # user:password with a weak password
             "YWFhYWFhYWFhYWFhYWFhYQ==",  # one character repeated
-            "c3NoLXJzYSBBQUFBQjNOemFDMXljMkVBQUFBREFRQUJBQUFCQVFDNyBvcHNAYmFzdGlvbg==",  # a public key
-            "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSURkekNDQWwrZ0F3SUJBZ0lFQWdBQXVUQU5CZ2txaGtpRzl3MEJBUVVGQURCYQ==",  # certificate
+            # a public key, a certificate
+            "c3NoLXJzYSBBQUFBQjNOemFDMXljMkVBQUFBREFRQUJBQUFCQVFDNyBvcHNAYmFzdGlvbg==",
+            "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSURkekNDQWwrZ0F3SUJBZ0lF",
             "not base64 at all!",
             "c2hvc",  # a length base64 never has
         ],

@@ -411,8 +411,10 @@ class Engine:
                     if last - 1 < owned:
                         spans.append((entry.pattern_index, max(begin, last - 1), last))
                 continue
-            regex = entry.regex or _term_regex(entry.term, entry.rule.caseless)
             width = entry.width
+            if entry.keyword_required and not _keyword_possible(entry, text, runs, begin, end):
+                continue  # no value here can have its keyword: skip the regex altogether
+            regex = entry.regex or _term_regex(entry.term, entry.rule.caseless)
             # A real match ends where Hyperscan reported a prefilter match end, so none ends
             # past a window's `high`; its `stop` leaves room for the longest match and its
             # lookaheads.
@@ -469,6 +471,23 @@ class Engine:
         ):
             level += 1
         return level if level < _TOP else _TOP  # min() and max() cost a call: 1% of a scan
+
+
+def _keyword_possible(entry: _Entry, text: str, runs: list[int], begin: int, end: int) -> bool:
+    """Whether a keyword stands anywhere a value of these runs could look for one: from the
+    longest match before the first reported end, less the window, to the farthest lookahead
+    after the last end, plus the window. A rule that needs a keyword (a Kubernetes Secret's
+    `kind: Secret`) often fires its prefilter on plain YAML keys; this one search spares the
+    regex on all of them."""
+    keywords = entry.keywords
+    if keywords is None:
+        return True
+    first = min(runs[0::2])
+    last = max(runs[1::2])
+    low = begin if entry.width is None else max(begin, first - entry.width)
+    high = end if entry.reach is None else min(end, last + entry.reach)
+    window = entry.window
+    return keywords.near(text, low - window if low > window else 0, high + window)
 
 
 def _keyword_near(entry: _Entry, text: str, start: int, end: int) -> bool:

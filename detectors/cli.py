@@ -16,7 +16,7 @@ from airlock.config import Settings
 from airlock.startup import build_engine
 from detectors.findings import Finding
 from detectors.redaction import RedactionContext, redact
-from detectors.rules import RuleError, load_catalogue
+from detectors.rules import Rule, RuleError, load_catalogue
 
 EXIT_CLEAN, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
 # Inputs larger than this get a progress bar when standard error is a terminal.
@@ -51,6 +51,12 @@ def add_parser(subparsers: Any) -> None:
 
     rules = subparsers.add_parser("rules", help="list the detection catalogue")
     rules.add_argument("--format", choices=("table", "json"), default="table")
+    rules.add_argument(
+        "--stats",
+        action="store_true",
+        help="print the catalogue's figures instead: providers, rules, rules per category, "
+        "countries and validators",
+    )
     rules.set_defaults(handler=run_rules)
 
 
@@ -153,11 +159,14 @@ def run_rules(args: argparse.Namespace) -> int:
     except (RuleError, ValueError) as exc:
         print(f"airlock rules: {exc}", file=sys.stderr)
         return EXIT_ERROR
+    if args.stats:
+        return _write_stats(catalogue_stats(rules), args.format)
     rows = [
         {
             "id": r.id,
             "name": r.name,
             "category": r.category,
+            "provider": r.provider,
             "country": r.country,
             "validator": r.validator,
         }
@@ -176,4 +185,37 @@ def run_rules(args: argparse.Namespace) -> int:
         counts[r.category] = counts.get(r.category, 0) + 1
     summary = ", ".join(f"{n} {c}" for c, n in sorted(counts.items()))
     sys.stdout.write(f"{len(rules)} rules: {summary}\n")
+    return EXIT_CLEAN
+
+
+def catalogue_stats(rules: list[Rule]) -> dict[str, Any]:
+    """The catalogue's figures: distinct providers (secret and credential-hash rules name one),
+    rules in all and per category, distinct countries and distinct validators."""
+    per_category: dict[str, int] = {}
+    for rule in rules:
+        per_category[rule.category] = per_category.get(rule.category, 0) + 1
+    providers = sorted({r.provider for r in rules if r.provider}, key=str.lower)
+    return {
+        "providers": len(providers),
+        "rules": len(rules),
+        "categories": dict(sorted(per_category.items())),
+        "countries": sorted({r.country for r in rules if r.country}),
+        "validators": sorted({r.validator for r in rules if r.validator}),
+        "provider_names": providers,
+    }
+
+
+def _write_stats(stats: dict[str, Any], output_format: str) -> int:
+    if output_format == "json":
+        sys.stdout.write(orjson.dumps(stats, option=orjson.OPT_INDENT_2).decode() + "\n")
+        return EXIT_CLEAN
+    width = max(len(c) for c in stats["categories"]) if stats["categories"] else 0
+    lines = [
+        f"providers   {stats['providers']}",
+        f"rules       {stats['rules']}",
+        *(f"  {category:<{width}}  {count}" for category, count in stats["categories"].items()),
+        f"countries   {len(stats['countries'])}  ({', '.join(stats['countries'])})",
+        f"validators  {len(stats['validators'])}  ({', '.join(stats['validators'])})",
+    ]
+    sys.stdout.write("\n".join(lines) + "\n")
     return EXIT_CLEAN

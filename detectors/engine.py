@@ -48,7 +48,7 @@ from detectors.pattern_shape import (
     single_line,
     starts_within,
 )
-from detectors.rules import Keywords, Rule, RuleError, load_catalogue
+from detectors.rules import CREDENTIAL_CATEGORIES, Keywords, Rule, RuleError, load_catalogue
 from detectors.source_code import code_blocks
 
 ALLOWLIST_FILE = PACKAGE_DIR / "allowlist.yaml"
@@ -96,7 +96,7 @@ class _Entry:
     whole_group: int = field(init=False)  # the original match in `anchored`
     anchored_value_group: int = field(init=False)  # the value in `anchored`
     allow: frozenset[str] = field(init=False)
-    secret: bool = field(init=False)  # placeholders disqualify the rule's values
+    secret: bool = field(init=False)  # a credential rule: placeholders and fillers disqualify
     keywords: Keywords | None = field(init=False)
     keyword_required: bool = field(init=False)
     window: int = field(init=False)
@@ -115,7 +115,7 @@ class _Entry:
             "whole_group": anchored.groupindex[WHOLE] if anchored is not None else 0,
             "anchored_value_group": anchored.groupindex.get("value", 0) if anchored else 0,
             "allow": rule.allow,
-            "secret": rule.category == "secret",
+            "secret": rule.category in CREDENTIAL_CATEGORIES,
             "keywords": rule.keyword_finder,
             "keyword_required": rule.keyword_finder is not None and rule.context == "required",
             "window": rule.window,
@@ -173,6 +173,50 @@ def shannon_entropy(value: str) -> float:
 
 # Values up to this many characters are searched for placeholder markers with one regex.
 _SHORT_VALUE = 200
+
+# A filler is judged on values of FILLER_MIN to FILLER_MAX characters: shorter ones are too
+# short to tell, longer ones (key blocks) hold long regular stretches by structure.
+FILLER_MIN = 8
+FILLER_MAX = 200
+# A stretch of characters counts as regular from this length: a run or step (`aaaa`, `1234`,
+# `dcba`) of 4, a unit of 2 to 4 characters repeated over 8 (`abab1212`, `x9kx9kx9`).
+_STEP_RUN = 4
+_PERIOD_RUN = 8
+
+
+def is_filler(value: str) -> bool:
+    """Whether at least half of the value is regular stretches: one character repeated
+    (`aaaaaaaa`), steps through the alphabet or the digits (`abcdefgh`, `12345678`, `987654`)
+    or a short unit repeated (`abababab`, `1a2b1a2b`). Such values are typed by hand to fill a
+    template; in a random token such a stretch is rare (one in about 1,400 characters of hex, in
+    80,000 of base62) and never half of it."""
+    length = len(value)
+    if length < FILLER_MIN or length > FILLER_MAX:
+        return False
+    codes = [ord(ch) for ch in value]
+    regular = [False] * length
+    # Runs and steps: neighbours differ by a constant -1, 0 or +1 (`aaaa`, `1234`, `dcba`).
+    start = 0
+    for i in range(1, length + 1):
+        if i < length:
+            step = codes[i] - codes[i - 1]
+            if -1 <= step <= 1 and (i - start == 1 or step == codes[i - 1] - codes[i - 2]):
+                continue
+        if i - start >= _STEP_RUN:
+            regular[start:i] = [True] * (i - start)
+        # The pair that broke the run starts the next one when its own step is small.
+        start = i - 1 if i < length and -1 <= codes[i] - codes[i - 1] <= 1 else i
+    # Repeats: each character equals the one `period` places before (`abab`, `x9kx9k`).
+    for period in (2, 3, 4):
+        first_match = period
+        for i in range(period, length + 1):
+            if i < length and codes[i] == codes[i - period]:
+                continue
+            if i > first_match and i - first_match + period >= _PERIOD_RUN:
+                begin = first_match - period
+                regular[begin:i] = [True] * (i - begin)
+            first_match = i + 1
+    return sum(regular) * 2 >= length
 
 
 class Allowlist:
@@ -360,8 +404,10 @@ class Engine:
                     if last - 1 < owned:
                         spans.append((entry.pattern_index, max(begin, last - 1), last))
                 continue
-            regex = entry.regex or _term_regex(entry.term, entry.rule.caseless)
             width = entry.width
+            if entry.keyword_required and not _keyword_possible(entry, text, runs, begin, end):
+                continue  # no value here can have its keyword: skip the regex altogether
+            regex = entry.regex or _term_regex(entry.term, entry.rule.caseless)
             # A real match ends where Hyperscan reported a prefilter match end, so none ends
             # past a window's `high`; its `stop` leaves room for the longest match and its
             # lookaheads.
@@ -404,6 +450,8 @@ class Engine:
                 entropy = entropies[(start, end)] = shannon_entropy(value)
             if entropy < entropy_min:
                 return None
+        if entry.secret and is_filler(value):
+            return None
         level = entry.level
         validator = entry.validator
         if validator is not None:
@@ -429,6 +477,23 @@ def _unclaimed(candidates: list[_Candidate], claimed: list[tuple[int, int]]) -> 
         if c.rule.context == "required"
         or not any(c.start < end and start < c.end for start, end in claimed)
     ]
+
+
+def _keyword_possible(entry: _Entry, text: str, runs: list[int], begin: int, end: int) -> bool:
+    """Whether a keyword stands anywhere a value of these runs could look for one: from the
+    longest match before the first reported end, less the window, to the farthest lookahead
+    after the last end, plus the window. A rule that needs a keyword (a Kubernetes Secret's
+    `kind: Secret`) often fires its prefilter on plain YAML keys; this one search spares the
+    regex on all of them."""
+    keywords = entry.keywords
+    if keywords is None:
+        return True
+    first = min(runs[0::2])
+    last = max(runs[1::2])
+    low = begin if entry.width is None else max(begin, first - entry.width)
+    high = end if entry.reach is None else min(end, last + entry.reach)
+    window = entry.window
+    return keywords.near(text, low - window if low > window else 0, high + window)
 
 
 def _keyword_near(entry: _Entry, text: str, start: int, end: int) -> bool:

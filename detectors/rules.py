@@ -15,7 +15,11 @@ from detectors import PACKAGE_DIR, validators
 
 RULES_DIR = PACKAGE_DIR / "rules"
 
-CATEGORIES = ("secret", "pii", "financial", "health", "confidential", "code")
+CATEGORIES = ("secret", "credential_hash", "pii", "financial", "health", "confidential", "code")
+# Credentials, in clear or hashed: their rules name the provider or format family they cover
+# (`provider`, counted by `airlock rules --stats`), and placeholders and filler values
+# (`xxxx`, `<your-key>`, `abcdef123456`) are never findings of theirs.
+CREDENTIAL_CATEGORIES = ("secret", "credential_hash")
 SEVERITIES = ("low", "medium", "high", "critical")
 CONFIDENCES = ("low", "medium", "high")
 AGGREGATORS = ("source_code",)
@@ -38,6 +42,7 @@ class Rule:
     source: str
     label: str
     country: str | None = None
+    provider: str | None = None
     caseless: bool = False
     keywords: tuple[str, ...] = ()
     context: str = "optional"
@@ -73,6 +78,7 @@ _FIELDS: dict[str, tuple[type | tuple[type, ...], bool]] = {
     "negative_examples": (list, True),
     "label": (str, False),
     "country": (str, False),
+    "provider": (str, False),
     "caseless": (bool, False),
     "keywords": (list, False),
     "context": (str, False),
@@ -164,6 +170,8 @@ def parse_rule(raw: Any, source: str) -> Rule:
     _one_of(raw["severity"], SEVERITIES, "severity", fail)
     _one_of(raw.get("confidence", "medium"), CONFIDENCES, "confidence", fail)
     _one_of(raw.get("context", "optional"), ("optional", "required"), "context", fail)
+    if raw["category"] in CREDENTIAL_CATEGORIES and not raw.get("provider", "").strip():
+        raise fail(f"a {raw['category']} rule needs 'provider': the provider or format it covers")
     if raw.get("aggregate") is not None:
         _one_of(raw["aggregate"], AGGREGATORS, "aggregate", fail)
     if not raw["patterns"]:
@@ -219,6 +227,7 @@ def parse_rule(raw: Any, source: str) -> Rule:
         source=source,
         label=label,
         country=raw.get("country"),
+        provider=raw.get("provider"),
         caseless=raw.get("caseless", False),
         keywords=keywords,
         context=raw.get("context", "optional"),

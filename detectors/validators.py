@@ -15,9 +15,12 @@ Verhoeff, ISO 7064) where the rule uses them. Each stdnum module is imported onc
 
 from __future__ import annotations
 
+import base64
+import binascii
 import functools
 import hashlib
 import ipaddress
+import math
 import re
 import string
 import zlib
@@ -871,6 +874,83 @@ def base62_crc32(value: str) -> bool:
         crc, digit = divmod(crc, 62)
         encoded = _BASE62[digit] + encoded
     return encoded.rjust(6, "0") == token[30:]
+
+
+# Decoded values that are not secrets: placeholders and the weak words people put in
+# templates (compared lower-cased, whole or as the start of the value).
+_WEAK_DECODED = (
+    "changeme",
+    "change_me",
+    "password",
+    "passwd",
+    "secret",
+    "example",
+    "placeholder",
+    "dummy",
+    "admin",
+    "default",
+    "redacted",
+    "your",
+    "xxxx",
+    "test",
+    "todo",
+    "none",
+    "null",
+)
+# Public material that a secret's key name (`ssh-publickey`, `ca.crt`) can hold.
+_PUBLIC_DECODED = (
+    "ssh-rsa ",
+    "ssh-ed25519 ",
+    "ecdsa-sha2-",
+    "-----begin certificate",
+    "-----begin public key",
+    "-----begin rsa public key",
+)
+
+
+@register
+def base64_decoded_secret(value: str) -> bool:
+    """A base64 value (a Kubernetes Secret's `data:` entry, an .npmrc `_auth`) whose decoded
+    bytes look like a secret: key material (16 bytes or more of binary) or text of 8
+    characters or more that is not a placeholder, a weak word, a public key or certificate, a
+    single repeated character, and carries 2.5 bits of entropy per character or more. In
+    `user:password` text the password alone is judged.
+
+    Decoding follows RFC 4648 (standard alphabet, padding optional); anything else is False.
+    """
+    compact = "".join(value.split())
+    if not compact or len(compact) % 4 == 1:
+        return False
+    try:
+        decoded = base64.b64decode(compact + "=" * (-len(compact) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    try:
+        text = decoded.decode("utf-8")
+    except UnicodeDecodeError:
+        return len(decoded) >= 16  # binary: key material, a keystore, an encrypted blob
+    text = text.strip()
+    if not "".join(text.split()).isprintable():  # control characters: binary after all
+        return len(decoded) >= 16
+    lowered = text.lower()
+    if "private key" in lowered:
+        return True
+    if len(text) < 8 or lowered.startswith(_PUBLIC_DECODED):
+        return False
+    user, colon, password = text.partition(":")
+    if colon and 0 < len(user) <= 64 and " " not in user and "/" not in password[:2]:
+        # `user:password` (Docker's and npm's `auth`, HTTP Basic): the password decides.
+        text, lowered = password, password.lower()
+        if len(text) < 6:
+            return False
+    if any(lowered.startswith(word) for word in _WEAK_DECODED) or "xxxx" in lowered:
+        return False
+    counts: dict[str, int] = {}
+    for ch in text:
+        counts[ch] = counts.get(ch, 0) + 1
+    length = len(text)
+    entropy = math.log2(length) - sum(c * math.log2(c) for c in counts.values()) / length
+    return entropy >= 2.5
 
 
 # --- Crypto-currency addresses ------------------------------------------------------------

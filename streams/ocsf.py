@@ -57,6 +57,7 @@ DATA_CATEGORIES: dict[str, tuple[int, str]] = {
     "confidential": (4, "Business"),
     "code": (4, "Business"),
     "secret": (6, "Security"),
+    "credential_hash": (6, "Security"),
 }
 # OCSF data_security.detection_system_id per gateway kind.
 DETECTION_SYSTEMS: dict[str, tuple[int, str]] = {

@@ -88,8 +88,47 @@ def test_rules_lists_the_catalogue_as_json(capsys: pytest.CaptureFixture[str]) -
     assert main(["rules", "--format", "json"]) == 0
     rows = orjson.loads(capsys.readouterr().out)
     aws = next(r for r in rows if r["id"] == "aws-access-key-id")
-    assert set(aws) == {"id", "name", "category", "country", "validator"}
+    assert set(aws) == {"id", "name", "category", "provider", "country", "validator"}
+    assert aws["provider"] == "AWS"
     assert any(r["validator"] == "luhn" for r in rows)
+
+
+def test_rules_stats_count_providers_categories_countries_and_validators(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The figures follow the catalogue: one custom rule file adds one provider, one rule in
+    its category, one country and one validator, each counted once however often used."""
+    assert main(["rules", "--stats", "--format", "json"]) == 0
+    before = orjson.loads(capsys.readouterr().out)
+    extra = tmp_path / "extra.yaml"
+    extra.write_text(
+        "rules:\n"
+        + "".join(
+            f"  - id: zz-test-{n}\n    name: Test {n}\n    category: {category}\n"
+            f"    provider: Zz Test Provider\n    severity: high\n    country: ZZ\n"
+            f"    validator: {validator}\n    patterns: ['zzq{n}[0-9]{{12}}']\n"
+            f"    examples: ['zzq{n}123456789012']\n    negative_examples: []\n"
+            for n, category, validator in ((1, "secret", "ipv4"), (2, "credential_hash", "ipv4"))
+        ),
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("AIRLOCK_RULES", f'["{extra}"]')
+    assert main(["rules", "--stats", "--format", "json"]) == 0
+    after = orjson.loads(capsys.readouterr().out)
+    assert after["rules"] == before["rules"] + 2
+    assert after["providers"] == before["providers"] + 1
+    assert "Zz Test Provider" in after["provider_names"]
+    assert after["categories"]["secret"] == before["categories"]["secret"] + 1
+    assert (
+        after["categories"]["credential_hash"] == before["categories"].get("credential_hash", 0) + 1
+    )
+    assert after["countries"] == sorted({*before["countries"], "ZZ"})
+    assert after["validators"] == sorted({*before["validators"], "ipv4"})
+    assert main(["rules", "--stats"]) == 0
+    table = capsys.readouterr().out
+    assert f"providers   {after['providers']}" in table
+    assert f"rules       {after['rules']}" in table
+    assert f"countries   {len(after['countries'])}" in table
 
 
 def test_the_installed_command_scans_from_any_directory(tmp_path: Path) -> None:

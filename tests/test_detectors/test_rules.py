@@ -14,9 +14,10 @@ rules:
   - id: acme-token
     name: ACME token
     category: secret
+    provider: ACME
     severity: high
     patterns: ['\\bacme_(?P<value>[a-z0-9]{20})\\b']
-    examples: ["token acme_0123456789abcdefghij"]
+    examples: ["token acme_q7w2k9x4m1p8z3r6t5y0"]
     negative_examples: ["acme_short"]
 """
 
@@ -31,7 +32,7 @@ def test_custom_rule_file_is_loaded_and_used(tmp_path: Path) -> None:
     rules = load_catalogue([write(tmp_path, GOOD)])
     assert "acme-token" in {r.id for r in rules}
     engine = Engine(load_file(tmp_path / "custom.yaml"), hash_key=b"k")
-    [finding] = engine.scan("use acme_0123456789abcdefghij now")
+    [finding] = engine.scan("use acme_q7w2k9x4m1p8z3r6t5y0 now")
     assert finding.detector == "acme-token"
     assert finding.label == "ACME_TOKEN"
     assert (finding.start, finding.end) == (9, 29)  # the value group, not the prefix
@@ -46,6 +47,7 @@ def test_custom_rule_file_is_loaded_and_used(tmp_path: Path) -> None:
         (("[a-z0-9]{20})", "[a-z0-9]{20}"), "not a valid regular expression"),
         (("(?P<value>", "("), "name the secret part"),
         (("    name: ACME token\n", ""), "missing required key 'name'"),
+        (("    provider: ACME\n", ""), "needs 'provider'"),
         (("    examples:", "    max_width: 0\n    examples:"), "positive number"),
         (("    examples:", "    max_width: 20\n    examples:"), "shorter than a match of 25"),
     ],
@@ -98,9 +100,9 @@ def test_max_width_confirms_an_unbounded_pattern_near_each_hit_only(tmp_path: Pa
     unbounded = GOOD.replace(
         "patterns: ['\\bacme_(?P<value>[a-z0-9]{20})\\b']",
         "patterns: ['\\b(?=acme_[a-z0-9]{1,19}\\b)acme_(?P<value>[a-z0-9]+)']",
-    ).replace("acme_0123456789abcdefghij", "acme_0123456789abcdefghi")
+    ).replace("acme_q7w2k9x4m1p8z3r6t5y0", "acme_q7w2k9x4m1p8z3r6t5y")
     bounded = unbounded.replace("    examples:", "    max_width: 24\n    examples:")
-    text = ("word " * 300) + "acme_0123456789abcdefghi and acme_x, not acme_" + "x" * 30
+    text = ("word " * 300) + "acme_q7w2k9x4m1p8z3r6t5y and acme_x, not acme_" + "x" * 30
     found = []
     for source in (unbounded, bounded):
         rules = load_file(write(tmp_path, source))

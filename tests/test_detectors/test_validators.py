@@ -281,6 +281,27 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
             "1Z1sjbQLBk2DDJq5rDJn5WCWGfZoh8ZQ0",  # 0 is not a Base58 character
         ],
     ),
+    "base64_decoded_secret": (
+        [
+            "cTdMbSMydlI5eFR6IWtXNA==",  # a random password
+            "Y2ktcm9ib3Q6WnI4I2tRMnZMeDdtV3A0bg==",  # Docker's user:password, a strong password
+            "BwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyAhIiMkJSY=",  # 32 bytes of key material (binary)
+            "LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVktLS0tLQpNSUlFb3c=",  # a private key
+            "cTdMbSMydlI5eFR6IWtXNA",  # padding left out
+        ],
+        [
+            "YWRtaW4=",  # too short
+            "Y2hhbmdlbWUxMjM=",  # a placeholder
+            "cGFzc3dvcmQyMDI0",  # a weak word
+            "dXNlcjpwYXNzd29yZA==",  # user:password with a weak password
+            "YWFhYWFhYWFhYWFhYWFhYQ==",  # one character repeated
+            # a public key, a certificate
+            "c3NoLXJzYSBBQUFBQjNOemFDMXljMkVBQUFBREFRQUJBQUFCQVFDNyBvcHNAYmFzdGlvbg==",
+            "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSURkekNDQWwrZ0F3SUJBZ0lF",
+            "not base64 at all!",
+            "c2hvc",  # a length base64 never has
+        ],
+    ),
     "base62_crc32": (
         [
             "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",

@@ -11,7 +11,7 @@ import os
 import secrets
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
@@ -76,6 +76,11 @@ class Settings(BaseSettings):
     policy_dir: Path = Field(
         default=Path(__file__).resolve().parent.parent / "streams" / "policies",
         description="folder of policy files: default.yaml and <tenant_id>.yaml",
+    )
+    policy_fail_mode: Literal["block", "allow"] = Field(
+        default="block",
+        description="what a tenant whose policy file cannot be loaded gets: block (every "
+        "prompt blocked) or allow (every prompt allowed); every other tenant runs normally",
     )
     monitor_only: bool = Field(
         default=False, description="decide and alert, but always allow (overrides policies)"

@@ -269,6 +269,7 @@ class Engine:
         self._deadline: float | None = None
         self.incomplete = False  # the last scan stopped at its deadline
         self._entropies: dict[tuple[int, int], float] = {}  # per scan: (start, end) -> bits
+        self._validated: dict[tuple[str | None, str], bool] = {}  # per scan: validator verdicts
 
     def hyperscan_input(self) -> tuple[list[bytes], list[int]]:
         """The database's expressions and their flags: entry i is pattern id i."""
@@ -358,6 +359,8 @@ class Engine:
             begin = owned
         if self._entropies:
             self._entropies.clear()
+        if self._validated:
+            self._validated.clear()
         if not candidates and not aggregated:
             return []
         kept = merge(candidates)
@@ -470,7 +473,14 @@ class Engine:
         level = entry.level
         validator = entry.validator
         if validator is not None:
-            if not validator(value):
+            # A value repeated through the text is validated once per scan: the checksums of
+            # phone numbers and national ids cost tens of microseconds each.
+            validated = self._validated
+            key = (entry.rule.validator, value)
+            valid = validated.get(key)
+            if valid is None:
+                valid = validated[key] = validator(value)
+            if not valid:
                 return None
             level += 1
         # A keyword only raises confidence: no need to look once that is at the top.

@@ -295,7 +295,7 @@ def _formats() -> dict[str, tuple[str, str, Maker, list[str]]]:
             "hash",
             "credential_hash",
             lambda g: "$2b$12$" + g.chars(CRYPT64, 53),
-            ["INSERT INTO users VALUES (12, 'l.bernard@acme.fr', '{v}');", "admin:{v}"],
+            ["INSERT INTO users VALUES (12, 'lbernard', '{v}');", "admin:{v}"],
         ),
         "sha512crypt": (
             "hash",
@@ -433,10 +433,11 @@ def _commandline(g: Values, w: Writer) -> None:
     elif choice == 1:
         w(r"PS> psexec \\srv-app02 -u CORP\svc_deploy -p ").value(pw, kind)(" cmd /c whoami\n")
     elif choice == 2:
-        w("Connect-VIServer -Server vc01.acme.local -User administrator@vsphere.local -Password ")
-        w.value(pw, kind)("\n")
+        w("Connect-VIServer -Server vc01.acme.local -User ")
+        w.value("administrator@vsphere.local", "email", "pii")(" -Password ").value(pw, kind)("\n")
     elif choice == 3:
-        w('smtp.Credentials = new NetworkCredential("alerts@acme.fr", "').value(pw, kind)('");\n')
+        w('smtp.Credentials = new NetworkCredential("').value("alerts@acme.fr", "email", "pii")
+        w('", "').value(pw, kind)('");\n')
     elif choice == 4:
         w("docker login -u ci-bot -p ").value(pw, kind)(" registry.acme.io\n")
     elif choice == 5:

@@ -11,9 +11,10 @@ from confluent_kafka.admin import AdminClient
 
 from airlock.config import Settings
 from airlock.startup import build_engine
+from edge.standin import StandInServer
 from streams import kafka_local
 from streams.topics import create_topics
-from tests.integration.pipeline_support import Namespace, WorkerProcess
+from tests.integration.pipeline_support import GatewayProcess, Namespace, WorkerProcess
 
 
 @pytest.fixture(scope="session")
@@ -66,3 +67,29 @@ def start_worker(
         if process is not None and process.poll() is None:
             process.kill()
             process.wait(10)
+
+
+# --- the gateway's tests: a stand-in AI API and `airlock gateway` subprocesses ----------------
+
+
+@pytest.fixture
+def standin() -> Iterator[StandInServer]:
+    server = StandInServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def start_gateway(
+    namespace: Namespace, standin: StandInServer, tmp_path: Path
+) -> Iterator[Callable[..., GatewayProcess]]:
+    gateways: list[GatewayProcess] = []
+
+    def start(log_name: str = "gateway.log", **env: str) -> GatewayProcess:
+        gateway = GatewayProcess(namespace, standin.url, tmp_path / log_name, **env)
+        gateways.append(gateway)
+        return gateway.start()
+
+    yield start
+    for gateway in gateways:
+        gateway.stop()

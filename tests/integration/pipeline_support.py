@@ -20,11 +20,16 @@ import orjson
 from confluent_kafka import Consumer, Producer
 from prometheus_client.parser import text_string_to_metric_families
 
+from edge.cli import READY_LINE
 from streams.topics import Topics
 
 START_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 30.0
 TEST_HASH_KEY = "integration-test-hash-key"
+GATEWAY_COMMAND = (sys.executable, "-m", "airlock.cli", "gateway")
+# Far above any decision's round trip, so that a busy machine never turns a decision into a
+# fallback; the fail-mode test sets its own.
+DEADLINE_MS = "20000"
 
 
 def free_port() -> int:
@@ -284,3 +289,64 @@ def prompt_event(
 def encoded(event: dict[str, Any]) -> tuple[bytes, bytes]:
     """(key, value) of a prompt event as a gateway publishes it."""
     return event["conversation_id"].encode(), orjson.dumps(event)
+
+
+class GatewayProcess:
+    """`airlock gateway` as a subprocess, its output in a file."""
+
+    def __init__(self, namespace: Namespace, upstream: str, log_path: Path, **env: str) -> None:
+        self.port = free_port()
+        self.log_path = log_path
+        self.env = namespace.env(**{"AIRLOCK_GATEWAY_DEADLINE_MS": DEADLINE_MS, **env})
+        self.upstream = upstream
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> GatewayProcess:
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                [*GATEWAY_COMMAND, "--upstream", self.upstream, "--port", str(self.port)],
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while READY_LINE not in self.log_text():
+            if self.process.poll() is not None:
+                raise AssertionError(f"the gateway exited:\n{self.log_text()[-4000:]}")
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the gateway was not ready:\n{self.log_text()[-4000:]}")
+            time.sleep(0.1)
+        return self
+
+    def log_text(self) -> str:
+        return (
+            self.log_path.read_bytes().decode("utf-8", "replace") if self.log_path.exists() else ""
+        )
+
+    def metrics_text(self) -> str:
+        with urllib.request.urlopen(f"{self.url}/metrics", timeout=10) as response:
+            text: str = response.read().decode("utf-8")
+        return text
+
+    def sample(self, name: str, **labels: str) -> float:
+        for family in text_string_to_metric_families(self.metrics_text()):
+            for sample in family.samples:
+                if sample.name == name and all(
+                    sample.labels.get(k) == v for k, v in labels.items()
+                ):
+                    return float(sample.value)
+        return 0.0
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)

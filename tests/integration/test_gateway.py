@@ -8,120 +8,25 @@ import asyncio
 import hashlib
 import json
 import random
-import subprocess
-import sys
-import time
 import urllib.request
 import uuid
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import anthropic
 import openai
 import pytest
 from confluent_kafka import Producer
-from prometheus_client.parser import text_string_to_metric_families
 
 from airlock.config import Settings
-from edge.cli import READY_LINE
 from edge.client import DecisionClient, DecisionUnavailable
 from edge.standin import ECHO, REVERSE, StandInServer
 from tests.canaries import aws_key, random_email
-from tests.integration.pipeline_support import Namespace, WorkerProcess, free_port
+from tests.integration.pipeline_support import GatewayProcess, Namespace, WorkerProcess, free_port
 
 pytestmark = pytest.mark.kafka
 
-START_TIMEOUT_S = 60.0
-# Far above any decision's round trip, so that a busy machine never turns a decision into a
-# fallback; the fail-mode test sets its own.
-DEADLINE_MS = "20000"
-GATEWAY_COMMAND = (sys.executable, "-m", "airlock.cli", "gateway")
 KEY = "sk-test-upstream-credential-0123456789abcdef"
-
-
-class GatewayProcess:
-    """`airlock gateway` as a subprocess, its output in a file."""
-
-    def __init__(self, namespace: Namespace, upstream: str, log_path: Path, **env: str) -> None:
-        self.port = free_port()
-        self.log_path = log_path
-        self.env = namespace.env(**{"AIRLOCK_GATEWAY_DEADLINE_MS": DEADLINE_MS, **env})
-        self.upstream = upstream
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> GatewayProcess:
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                [*GATEWAY_COMMAND, "--upstream", self.upstream, "--port", str(self.port)],
-                env=self.env,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while READY_LINE not in self.log_text():
-            if self.process.poll() is not None:
-                raise AssertionError(f"the gateway exited:\n{self.log_text()[-4000:]}")
-            if time.monotonic() > deadline:
-                raise AssertionError(f"the gateway was not ready:\n{self.log_text()[-4000:]}")
-            time.sleep(0.1)
-        return self
-
-    def log_text(self) -> str:
-        return (
-            self.log_path.read_bytes().decode("utf-8", "replace") if self.log_path.exists() else ""
-        )
-
-    def metrics_text(self) -> str:
-        with urllib.request.urlopen(f"{self.url}/metrics", timeout=10) as response:
-            text: str = response.read().decode("utf-8")
-        return text
-
-    def sample(self, name: str, **labels: str) -> float:
-        for family in text_string_to_metric_families(self.metrics_text()):
-            for sample in family.samples:
-                if sample.name == name and all(
-                    sample.labels.get(k) == v for k, v in labels.items()
-                ):
-                    return float(sample.value)
-        return 0.0
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(10)
-
-
-@pytest.fixture
-def standin() -> Iterator[StandInServer]:
-    server = StandInServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def start_gateway(
-    namespace: Namespace, standin: StandInServer, tmp_path: Path
-) -> Iterator[Callable[..., GatewayProcess]]:
-    gateways: list[GatewayProcess] = []
-
-    def start(log_name: str = "gateway.log", **env: str) -> GatewayProcess:
-        gateway = GatewayProcess(namespace, standin.url, tmp_path / log_name, **env)
-        gateways.append(gateway)
-        return gateway.start()
-
-    yield start
-    for gateway in gateways:
-        gateway.stop()
 
 
 @pytest.fixture

@@ -1,13 +1,11 @@
-"""A real Prometheus scrapes a running worker while it decides real events: every PromQL
-expression of the Grafana dashboard and of the alert rules evaluates without error, and the
-dashboard's worker panels return data.
-
-The gateway is not part of this branch yet: its scrape job is left out (pending), and its
-panels' expressions must still evaluate, to an empty result.
+"""A real Prometheus scrapes a running worker and a running gateway while they handle real
+events and requests: every PromQL expression of the Grafana dashboard and of the alert rules
+evaluates without error, and the dashboard's panels return data.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import random
@@ -20,12 +18,14 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import openai
 import orjson
 import pytest
 import yaml
 
 from tests.canaries import aws_key, random_email
 from tests.integration.pipeline_support import (
+    GatewayProcess,
     Namespace,
     WorkerProcess,
     encoded,
@@ -53,7 +53,7 @@ GRAFANA_VARIABLES = {
 class Prometheus:
     """Debian's prometheus server on a free loopback port, with its data in tmp_path."""
 
-    def __init__(self, tmp_path: Path, worker_port: int) -> None:
+    def __init__(self, tmp_path: Path, worker_port: int, gateway_port: int) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = {
@@ -64,13 +64,13 @@ class Prometheus:
                     "job_name": "airlock-worker",
                     "static_configs": [{"targets": [f"127.0.0.1:{worker_port}"]}],
                 },
+                {
+                    "job_name": "airlock-gateway",
+                    "static_configs": [{"targets": [f"127.0.0.1:{gateway_port}"]}],
+                },
             ],
         }
-        text = yaml.safe_dump(config) + (
-            "  # Pending: the gateway is not in this branch yet.\n"
-            "  # - job_name: airlock-gateway\n"
-            "  #   static_configs: [{targets: ['127.0.0.1:<AIRLOCK_GATEWAY_METRICS_PORT>']}]\n"
-        )
+        text = yaml.safe_dump(config)
         self.config_path = tmp_path / "prometheus.yml"
         self.config_path.write_text(text)
         self.log_path = tmp_path / "prometheus.log"
@@ -131,11 +131,13 @@ class Prometheus:
 
 
 @pytest.fixture
-def prometheus_for(tmp_path: Path) -> Iterator[Callable[[WorkerProcess], Prometheus]]:
+def prometheus_for(
+    tmp_path: Path,
+) -> Iterator[Callable[[WorkerProcess, GatewayProcess], Prometheus]]:
     servers: list[Prometheus] = []
 
-    def start(worker: WorkerProcess) -> Prometheus:
-        server = Prometheus(tmp_path, worker.metrics_port)
+    def start(worker: WorkerProcess, gateway: GatewayProcess) -> Prometheus:
+        server = Prometheus(tmp_path, worker.metrics_port, gateway.port)
         servers.append(server)
         return server
 
@@ -190,21 +192,24 @@ def events(run: str, batch: int, rng: random.Random) -> list[tuple[bytes | None,
 def test_prometheus_evaluates_every_dashboard_and_alert_expression(
     namespace: Namespace,
     start_worker: Callable[..., WorkerProcess],
-    prometheus_for: Callable[[WorkerProcess], Prometheus],
+    start_gateway: Callable[..., GatewayProcess],
+    prometheus_for: Callable[[WorkerProcess, GatewayProcess], Prometheus],
 ) -> None:
     worker = start_worker()
+    gateway = start_gateway()
     probe = f"http://127.0.0.1:{worker.metrics_port}"
     for path, body in (("/healthz", b"ok\n"), ("/readyz", b"ready\n")):
         with urllib.request.urlopen(probe + path, timeout=5) as response:
             assert (response.status, response.read()) == (200, body), path
 
-    prometheus = prometheus_for(worker)
+    prometheus = prometheus_for(worker, gateway)
 
-    def worker_target_up() -> bool:
+    def targets_up() -> bool:
         targets = prometheus.api("targets")["data"]["activeTargets"]
-        return any(t["labels"]["job"] == "airlock-worker" and t["health"] == "up" for t in targets)
+        up = {t["labels"]["job"] for t in targets if t["health"] == "up"}
+        return up == {"airlock-worker", "airlock-gateway"}
 
-    prometheus.wait_until("the worker's target to be up", worker_target_up)
+    prometheus.wait_until("the worker's and the gateway's targets to be up", targets_up)
 
     # Two batches, each seen by Prometheus before the next: the counters rise between scrapes,
     # so rates and latency quantiles have something to show.
@@ -219,6 +224,19 @@ def test_prometheus_evaluates_every_dashboard_and_alert_expression(
             f"{decided} decisions in Prometheus",
             lambda: prometheus.value("sum(airlock_events_total)") >= decided,  # noqa: B023
         )
+    # Requests through the gateway, a clean one forwarded and one with a key blocked, in two
+    # rounds each seen by Prometheus before the next, so that rates have two samples.
+    client = openai.OpenAI(base_url=f"{gateway.url}/v1", api_key="sk-test-upstream", max_retries=0)
+    for sent in (2, 4):
+        for text in ("Summarise the plot of Hamlet in two lines.", f"my key {aws_key(rng)} fails"):
+            with contextlib.suppress(openai.PermissionDeniedError):  # the blocked one
+                client.chat.completions.create(
+                    model="gpt-4o-mini", messages=[{"role": "user", "content": text}]
+                )
+        prometheus.wait_until(
+            f"{sent} gateway requests in Prometheus",
+            lambda: prometheus.value("sum(airlock_gateway_requests_total)") >= sent,  # noqa: B023
+        )
     prometheus.wait_until(
         "the consumer lag gauge",
         lambda: bool(prometheus.query("airlock_consumer_lag")["data"]["result"]),
@@ -230,8 +248,8 @@ def test_prometheus_evaluates_every_dashboard_and_alert_expression(
         if answer["status"] != "success":
             failures.append(f"panel {title!r}: {expr}: {answer.get('error')}")
             continue
-        if "airlock_gateway_" in expr:
-            continue  # no gateway scraped here: empty is the right answer
+        if "airlock_gateway_fallbacks" in expr:
+            continue  # no request fell back to a fail mode: empty is the right answer
         values = [float(sample["value"][1]) for sample in answer["data"]["result"]]
         if not any(math.isfinite(value) for value in values):
             failures.append(f"panel {title!r} has no data: {expr} -> {answer['data']['result']}")

@@ -5,8 +5,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml scripts/require-system-tools | sha1sum | cut -c1-12)
 PYTHON ?= python3
-# Test runs keep their bytecode outside the checkout too (tests/conftest.py: where the rest goes).
-TEST_ENV := PYTHONPYCACHEPREFIX=$(HOME)/.cache/airlock-tests/pycache
+# Test runs keep their bytecode and Hypothesis's files outside the checkout too
+# (tests/conftest.py: where the rest goes).
+TEST_ENV := PYTHONPYCACHEPREFIX=$(HOME)/.cache/airlock-tests/pycache \
+            HYPOTHESIS_STORAGE_DIRECTORY=$(HOME)/.cache/airlock-tests/hypothesis
 
 .PHONY: setup tools demo test unit lint install-check accelerate bench clean
 

@@ -63,6 +63,7 @@ from mode import CrashingSupervisor
 
 from airlock.startup import kafka_bootstrap
 from streams.metrics import Metrics
+from streams.pipeline import MAX_OUTPUT_BYTES
 from streams.topics import Topics
 
 if TYPE_CHECKING:
@@ -264,6 +265,11 @@ async def reply_partition(app: faust.App, topic: str, wanted: int | None) -> int
     return int(wanted) % len(known)
 
 
+# Sends a dead letter in place of an event whose outputs were not delivered, given why; returns
+# the dead letter's delivery futures and what to count once it is delivered.
+Fallback = Callable[[str], Awaitable[tuple[list[Awaitable[Any]], Callable[[], None] | None]]]
+
+
 @dataclass(slots=True)
 class InFlight:
     """An event whose outputs are on their way to the broker."""
@@ -271,6 +277,8 @@ class InFlight:
     event: EventT[bytes]
     deliveries: list[Awaitable[Any]]
     on_delivered: Callable[[], None] | None = None
+    # Without a fallback, an undelivered output stops the worker (the event is not acked).
+    fallback: Fallback | None = None
 
 
 @dataclass
@@ -290,20 +298,22 @@ class OrderedAcker:
     async def run(self) -> None:
         while True:
             item = await self.queue.get()
-            for delivery in item.deliveries:
-                try:
-                    await delivery
-                except (asyncio.CancelledError, PipelineFailure):
-                    raise
-                except Exception as exc:
-                    message = item.event.message
-                    raise PipelineFailure(
-                        f"an output of {message.topic}:{message.partition}:{message.offset} "
-                        f"was not delivered ({type(exc).__name__}); the event is not acked and "
-                        "will be processed again"
-                    ) from None
-            if item.on_delivered is not None:
-                item.on_delivered()  # delivered: counted, whether or not it is acked below
+            on_delivered = item.on_delivered
+            failure = await _first_failure(item.deliveries)
+            if failure is not None and item.fallback is not None:
+                # One event's output the broker refuses (too large, say) must not stop the
+                # partition: its dead letter goes instead, and the partition moves on.
+                deliveries, on_delivered = await item.fallback(failure)
+                failure = await _first_failure(deliveries)
+            if failure is not None:
+                message = item.event.message
+                raise PipelineFailure(
+                    f"an output of {message.topic}:{message.partition}:{message.offset} "
+                    f"was not delivered ({failure}); the event is not acked and "
+                    "will be processed again"
+                )
+            if on_delivered is not None:
+                on_delivered()  # delivered: counted, whether or not it is acked below
             message = item.event.message
             generation = self.stream.app.consumer_generation_id
             if message.generation_id is not None and message.generation_id != generation:
@@ -319,6 +329,20 @@ class OrderedAcker:
                 )
                 continue
             await self.stream.ack(item.event)
+
+
+async def _first_failure(deliveries: list[Awaitable[Any]]) -> str | None:
+    """Await every delivery; the type of the first exception, or None when all succeeded."""
+    failure = None
+    for delivery in deliveries:
+        try:
+            await delivery
+        except (asyncio.CancelledError, PipelineFailure):
+            raise
+        except Exception as exc:
+            if failure is None:
+                failure = type(exc).__name__
+    return failure
 
 
 async def run_acked(
@@ -480,16 +504,41 @@ def build_app(
     counts = WorkerCounts()
 
     def decide_one(message: Message, value: bytes | None) -> Outcome:
-        try:
-            return pipeline.process(
-                value, topic=message.topic, partition=message.partition, offset=message.offset
-            )
-        except Exception as exc:
-            # By type and place only: the exception's text may quote the payload.
-            raise PipelineFailure(
-                f"the pipeline raised {type(exc).__name__} on "
-                f"{message.topic}:{message.partition}:{message.offset}"
-            ) from None
+        """The event's outcome; a dead letter when the pipeline raises on it twice, so that one
+        event that breaks the pipeline cannot stop its partition in a crash loop."""
+        where = f"{message.topic}:{message.partition}:{message.offset}"
+        failure = ""
+        for attempt in (1, 2):
+            try:
+                return pipeline.process(
+                    value, topic=message.topic, partition=message.partition, offset=message.offset
+                )
+            except MemoryError:
+                raise  # the worker's own state may be broken: stop, the event is processed again
+            except Exception as exc:
+                # By type and place only: the exception's text may quote the payload.
+                failure = type(exc).__name__
+                log.error("the pipeline raised %s on %s (attempt %d of 2)", failure, where, attempt)
+        return pipeline.set_aside(
+            value,
+            "processing_failed",
+            f"the pipeline raised {failure} on this event twice",
+            topic=message.topic,
+            partition=message.partition,
+            offset=message.offset,
+        )
+
+    def undeliverable(message: Message, value: bytes | None, outcome: Outcome, why: str) -> Outcome:
+        return pipeline.set_aside(
+            value,
+            "undeliverable",
+            why,
+            topic=message.topic,
+            partition=message.partition,
+            offset=message.offset,
+            event_id=outcome.event_id,
+            tenant_id=outcome.tenant_id,
+        )
 
     async def publish(message: Message, outcome: Outcome) -> list[Awaitable[Any]]:
         deliveries: list[Awaitable[Any]] = []
@@ -519,13 +568,62 @@ def build_app(
             )
         return deliveries
 
+    def oversized(outcome: Outcome) -> str | None:
+        """Why the outcome's decision or alert is too large to publish, or None."""
+        for kind, output in (("decision", outcome.decision), ("alert", outcome.alert)):
+            if output is not None:
+                size = len(orjson.dumps(output))
+                if size > MAX_OUTPUT_BYTES:
+                    return (
+                        f"the {kind} has {size} bytes; the limit of an output is "
+                        f"{MAX_OUTPUT_BYTES} bytes"
+                    )
+        return None
+
     async def handle(events: list[EventT[bytes]]) -> list[InFlight]:
         handled = []
         for event in events:
-            outcome = decide_one(event.message, event.value)
-            deliveries = await publish(event.message, outcome)
+            message = event.message
+            outcome = decide_one(message, event.value)
+            why = oversized(outcome) if outcome.deadletter is None else None
+            if why is not None:
+                outcome = undeliverable(message, event.value, outcome, why)
+            try:
+                deliveries = await publish(message, outcome)
+            except Exception as exc:  # the producer refused a message at once
+                if outcome.deadletter is not None:
+                    raise PipelineFailure(
+                        f"the dead letter of {message.topic}:{message.partition}:"
+                        f"{message.offset} was refused by the producer ({type(exc).__name__})"
+                    ) from None
+                outcome = undeliverable(
+                    message,
+                    event.value,
+                    outcome,
+                    f"the producer refused an output ({type(exc).__name__})",
+                )
+                deliveries = await publish(message, outcome)
+
+            async def fallback(
+                failure: str,
+                message: Message = message,
+                value: bytes | None = event.value,
+                outcome: Outcome = outcome,
+            ) -> tuple[list[Awaitable[Any]], Callable[[], None] | None]:
+                letter = undeliverable(
+                    message, value, outcome, f"an output was not delivered ({failure})"
+                )
+                return await publish(message, letter), partial(
+                    record_outcome, letter, metrics, counts
+                )
+
             handled.append(
-                InFlight(event, deliveries, partial(record_outcome, outcome, metrics, counts))
+                InFlight(
+                    event,
+                    deliveries,
+                    partial(record_outcome, outcome, metrics, counts),
+                    None if outcome.deadletter is not None else fallback,
+                )
             )
         return handled
 

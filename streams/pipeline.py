@@ -35,14 +35,39 @@ from streams.ocsf import (
 )
 from streams.policy import ACTION_RANKS, CONFIDENCE_RANKS, Policy, PolicyStore, Verdict
 
-DEADLETTER_REASONS = ("not_json", "invalid_utf8", "schema_violation", "no_text", "too_large")
+# Bad input: decided by `Pipeline.process` before any scan.
+INPUT_DEADLETTER_REASONS = (
+    "not_json",
+    "invalid_utf8",
+    "schema_violation",
+    "no_text",
+    "too_large",
+)
+# Set aside by the worker so that one event cannot stop its partition: the pipeline raised on
+# it twice (processing_failed), or an output of it could not be delivered (undeliverable).
+WORKER_DEADLETTER_REASONS = ("processing_failed", "undeliverable")
+DEADLETTER_REASONS = INPUT_DEADLETTER_REASONS + WORKER_DEADLETTER_REASONS
 
 # Dead letters carry the original payload in base64 (4/3 of its size); beyond this many bytes
 # only the first ones are kept, so that a dead letter stays under Kafka's default 1 MB limit.
 DEADLETTER_PAYLOAD_MAX_BYTES = 512 * 1024
 MAX_MASKED = 3
 MAX_HASHES = 32
+# Bounds of a decision's lists, whatever the prompt holds: a 1 MB prompt of 140,000 e-mail
+# addresses would otherwise list 140,000 spans and exceed Kafka's message size. A prompt with
+# more spans to redact than MAX_REDACTIONS cannot be redacted by the edge in full: it is blocked
+# (fail closed) and `redactions_omitted` says how many spans there were.
+MAX_REDACTIONS = 1000
+MAX_REASONS = 256
+# No output of the worker is larger than this once serialized (under the broker's and the
+# producer's default 1 MB message limits); a larger one is replaced by an `undeliverable` dead
+# letter (streams/app.py). With the caps above a decision or alert stays far below it.
+MAX_OUTPUT_BYTES = 900_000
 _DECISION_VERSION = schemas.VERSIONS["decision"]
+REDACTIONS_OVERFLOW_MESSAGE = (
+    "This prompt holds too much sensitive data to redact and was blocked. Remove the personal "
+    "data or split the text."
+)
 
 
 # Not frozen: a frozen dataclass sets each field through object.__setattr__, which cost 1 µs of
@@ -215,20 +240,29 @@ class Pipeline:
     ) -> dict[str, Any]:
         """The decision, its timings and time still to be set (they are measured last)."""
         app = event["app"]
-        return {
+        action, policy_action, message = verdict.enforced, verdict.action, verdict.message
+        spans = redactions(parts, found, verdict) if action == "redact" else []
+        omitted = 0
+        if len(spans) > MAX_REDACTIONS:
+            # Fail closed: the edge could not replace every span, so the prompt does not go out.
+            omitted, spans = len(spans), []
+            action = policy_action = "block"
+            message = REDACTIONS_OVERFLOW_MESSAGE
+        listed = reasons(found, verdict.finding_actions) if found else []
+        decision = {
             "schema_version": _DECISION_VERSION,
             "event_id": event["event_id"],
             "tenant_id": event["tenant_id"],
             "conversation_id": event["conversation_id"],
             "user_id": event["user"]["id"],
             "app": {"name": app["name"], "operation": app["operation"]},
-            "action": verdict.enforced,
-            "policy_action": verdict.action,
+            "action": action,
+            "policy_action": policy_action,
             "monitor_only": policy.monitor,
             "alert": alert["finding_info"]["uid"] if alert is not None else None,
-            "reasons": reasons(found, verdict.finding_actions) if found else [],
-            "redactions": redactions(parts, found, verdict) if verdict.enforced == "redact" else [],
-            "message": verdict.message,
+            "reasons": listed[:MAX_REASONS],
+            "redactions": spans,
+            "message": message,
             "policy": {
                 "id": policy.id,
                 "version": policy.version,
@@ -239,6 +273,31 @@ class Pipeline:
             "event_time": event["time"],
             "decided_at": None,
         }
+        if omitted:
+            decision["redactions_omitted"] = omitted
+        if len(listed) > MAX_REASONS:
+            decision["reasons_omitted"] = len(listed) - MAX_REASONS
+        return decision
+
+    def set_aside(
+        self,
+        raw: bytes | None,
+        reason: str,
+        detail: str,
+        *,
+        topic: str,
+        partition: int,
+        offset: int,
+        event_id: str | None = None,
+        tenant_id: str | None = None,
+    ) -> Outcome:
+        """A dead letter the worker publishes in place of an event's outputs (one of
+        WORKER_DEADLETTER_REASONS), with the event's ids when its decision had them."""
+        document = {"event_id": event_id, "tenant_id": tenant_id}
+        payload = raw if raw is not None else b""
+        return self._deadletter(
+            payload, reason, detail, topic, partition, offset, time.time(), document
+        )
 
     def _deadletter(
         self,
@@ -418,6 +477,9 @@ def _ms(seconds: float) -> int:
 
 __all__ = [
     "DEADLETTER_REASONS",
+    "INPUT_DEADLETTER_REASONS",
+    "MAX_OUTPUT_BYTES",
+    "WORKER_DEADLETTER_REASONS",
     "Outcome",
     "PartFinding",
     "Pipeline",

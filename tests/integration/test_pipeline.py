@@ -26,7 +26,7 @@ from pydantic import SecretStr
 import schemas
 from airlock.config import Settings
 from airlock.startup import build_engine
-from streams.pipeline import DEADLETTER_REASONS, Pipeline
+from streams.pipeline import INPUT_DEADLETTER_REASONS, Pipeline
 from streams.policy import PolicyStore
 from tests.canaries import aws_key, luhn_card, random_email
 from tests.integration.pipeline_support import (
@@ -165,7 +165,7 @@ def test_every_kind_of_event_gets_exactly_its_outputs(
         malformed.append(("no_text", orjson.dumps(prompt_event(f"{run}-empty-{i}", "   "))))
         big = prompt_event(f"{run}-big-{i}", "lorem ipsum " * (MAX_EVENT_BYTES // 10))
         malformed.append(("too_large", orjson.dumps(big)))
-    assert {reason for reason, _ in malformed} == set(DEADLETTER_REASONS)
+    assert {reason for reason, _ in malformed} == set(INPUT_DEADLETTER_REASONS)
 
     pipeline = oracle()
     expected_action = {}

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 import schemas
 from detectors.engine import Engine
-from streams.pipeline import DEADLETTER_REASONS, Outcome, Pipeline
+from streams.pipeline import INPUT_DEADLETTER_REASONS, Outcome, Pipeline
 from streams.policy import PolicyStore
 from tests.canaries import aws_key, luhn_card, random_email
 
@@ -331,7 +331,7 @@ def test_every_reason_is_produced(pipeline: Pipeline) -> None:
         run(pipeline, encode(make_event(""))).deadletter["reason"],  # type: ignore[index]
         run(small, b" " * 2000).deadletter["reason"],  # type: ignore[index]
     }
-    assert seen == set(DEADLETTER_REASONS)
+    assert seen == set(INPUT_DEADLETTER_REASONS)
 
 
 def test_unknown_detector_in_a_policy_fails_when_the_pipeline_starts(

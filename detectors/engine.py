@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import itertools
 import math
 import os
 import re
@@ -40,6 +41,7 @@ from detectors.hyperscan_db import (
     Scanner,
 )
 from detectors.masking import KeyedHash, mask
+from detectors.normalize import decoded_runs, might_be_encoded, normalize
 from detectors.pattern_shape import (
     WHOLE,
     byte_counted,
@@ -325,11 +327,42 @@ class Engine:
         return expressions, flags
 
     def scan(self, text: str) -> list[Finding]:
-        """All findings in the text, ordered by start; offsets are str indices.
+        """All findings in the text, ordered by start; offsets are str indices into `text`.
 
         Findings do not overlap, except that a region finding (a block of source code) may
         contain others: the secret inside pasted code is reported as well as the code.
+
+        The text is scanned as it is, then as `detectors.normalize` reads it (invisible
+        characters removed, compatibility forms and look-alike letters folded) and each run of
+        it in a common encoding decoded: a value found only there is reported at the span of the
+        original text it came from (the whole run, for a decoded one), with the masked preview
+        and hash of the value as read. ASCII text with no escape and no long token costs one
+        check more than the plain scan.
         """
+        findings = self._scan_plain(text)
+        ascii_text = text.isascii()
+        if ascii_text and not might_be_encoded(text):
+            return findings
+        extra: list[Finding] = []
+        normalized = None if ascii_text else normalize(text)
+        if normalized is not None:
+            for f in self._scan_plain(normalized.text):
+                start, end = normalized.span(f.start, f.end)
+                extra.append(f._replace(start=start, end=end))
+        runs = decoded_runs(text)
+        if runs:
+            # One scan of every decoded run, each on a line of its own, then back to its run.
+            joined = "\n".join(decoded for decoded, _start, _end in runs)
+            offsets = list(itertools.accumulate((len(d) + 1 for d, _s, _e in runs), initial=0))
+            for f in self._scan_plain(joined):
+                i = bisect.bisect_right(offsets, f.start) - 1
+                extra.append(f._replace(start=runs[i][1], end=runs[i][2]))
+        if not extra:
+            return findings
+        return _add_disjoint(findings, extra)
+
+    def _scan_plain(self, text: str) -> list[Finding]:
+        """The findings of the text as it is."""
         if not text:
             return []
         candidates: list[_Candidate] = []
@@ -494,6 +527,31 @@ def _keyword_possible(entry: _Entry, text: str, runs: list[int], begin: int, end
     high = end if entry.reach is None else min(end, last + entry.reach)
     window = entry.window
     return keywords.near(text, low - window if low > window else 0, high + window)
+
+
+def _add_disjoint(findings: list[Finding], extra: list[Finding]) -> list[Finding]:
+    """The findings, plus those of `extra` (in order) that overlap none kept; ordered by start.
+    A region finding (source code) overlaps the findings inside it, so it is compared only with
+    other regions' kind: extra findings of the same detector at the same span are dropped."""
+    kept = list(findings)
+    spans = sorted((f.start, f.end) for f in findings if f.category != "code")
+    starts = [s for s, _ in spans]
+    for f in extra:
+        if f.category == "code":
+            if any(k.category == "code" and k.start < f.end and f.start < k.end for k in kept):
+                continue
+            kept.append(f)
+            continue
+        i = bisect.bisect_right(starts, f.start)
+        if i and spans[i - 1][1] > f.start:
+            continue
+        if i < len(starts) and starts[i] < f.end:
+            continue
+        spans.insert(i, (f.start, f.end))
+        starts.insert(i, f.start)
+        kept.append(f)
+    kept.sort(key=lambda f: f.start)
+    return kept
 
 
 def _keyword_near(entry: _Entry, text: str, start: int, end: int) -> bool:

@@ -41,7 +41,7 @@ from detectors.hyperscan_db import (
     Scanner,
 )
 from detectors.masking import KeyedHash, mask
-from detectors.normalize import decoded_runs, might_be_encoded, normalize
+from detectors.normalize import ENCODED_SIGNALS, decoded_runs, normalize
 from detectors.pattern_shape import (
     WHOLE,
     byte_counted,
@@ -296,11 +296,19 @@ class Engine:
                 entry = _Entry(rule, 0, None, len(term), 1, "\n" not in term, term)
                 self._entries.append(entry)
         expressions, flags = self.hyperscan_input()
+        # After the entries, the signs of an encoded run (detectors/normalize.py): pattern ids
+        # from `_signals` on only say that the text may hold one.
+        self._signals = len(self._entries)
+        expressions += [signal.encode("ascii") for signal in ENCODED_SIGNALS]
+        flags += [FLAG_SINGLEMATCH] * len(ENCODED_SIGNALS)
         self.database = compile_database(expressions, flags, self._entries, cache_dir)
         # A source-code signal is one line's end: none may join another's run.
         self._scanner = Scanner(
-            self.database, [0 if e.rule.aggregate is not None else RUN_GAP for e in self._entries]
+            self.database,
+            [0 if e.rule.aggregate is not None else RUN_GAP for e in self._entries]
+            + [0] * len(ENCODED_SIGNALS),
         )
+        self._encoded = False  # whether the last plain scan saw a sign of an encoded run
         self._entropies: dict[tuple[int, int], float] = {}  # per scan: (start, end) -> bits
         # Per scan: spans that a rule needing a keyword found next to its keyword but whose
         # check failed ("TFN: 066 303 497" with a wrong check digit). The label says what the
@@ -339,9 +347,11 @@ class Engine:
         and hash of the value as read. ASCII text with no escape and no long token costs one
         check more than the plain scan.
         """
+        self._encoded = False
         findings = self._scan_plain(text)
+        encoded = self._encoded
         ascii_text = text.isascii()
-        if ascii_text and not might_be_encoded(text):
+        if ascii_text and not encoded:
             return findings
         extra: list[Finding] = []
         normalized = None if ascii_text else normalize(text)
@@ -349,7 +359,7 @@ class Engine:
             for f in self._scan_plain(normalized.text):
                 start, end = normalized.span(f.start, f.end)
                 extra.append(f._replace(start=start, end=end))
-        runs = decoded_runs(text)
+        runs = decoded_runs(text) if encoded else []
         if runs:
             # One scan of every decoded run, each on a line of its own, then back to its run.
             joined = "\n".join(decoded for decoded, _start, _end in runs)
@@ -428,7 +438,11 @@ class Engine:
         if not runs_by_entry:
             return
         entries = self._entries
+        signals = self._signals
         for entry_id, runs in runs_by_entry.items():
+            if entry_id >= signals:
+                self._encoded = True
+                continue
             entry = entries[entry_id]
             if entry.aggregate:  # exact matches: each end is a signal on its line
                 rule = entry.rule

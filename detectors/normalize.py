@@ -79,6 +79,9 @@ def _skeleton_table() -> dict[str, str]:
 
 _SKELETON = _skeleton_table()
 _FOLDED: dict[str, str] = {}
+# Characters `fold` leaves as they are (ASCII and those seen so far), up to MAX_STABLE.
+_STABLE: set[str] = {chr(code) for code in range(128)}
+MAX_STABLE = 1 << 16
 
 
 def fold(char: str) -> str:
@@ -182,9 +185,13 @@ def normalize(text: str) -> Normalized | None:
     """
     if text.isascii():
         return None
-    # The distinct characters of a text are few: each is folded once (cached), and a text none
-    # of whose characters changes is its own normal form.
-    changed = [c for c in set(text) if not c.isascii() and fold(c) != c]
+    # The distinct characters of a text are few, and those known to stay as they are leave the
+    # set in one C-level difference; the rest are folded once each (cached).
+    distinct = set(text)
+    distinct -= _STABLE
+    changed = [c for c in distinct if fold(c) != c]
+    if len(_STABLE) < MAX_STABLE:
+        _STABLE.update(c for c in distinct if _FOLDED[c] == c)
     if not changed and RLO not in text:
         return None
     changed_runs = re.compile(f"[{''.join(map(re.escape, changed))}]+" if changed else "(?!)")
@@ -237,8 +244,6 @@ _ESCAPE_RUN = re.compile(r"(?<![^\s\"])[^\s\"\\]*\\(?:u[0-9A-Fa-f]{4}|x[0-9A-Fa-
 _QP_RUN = re.compile(r"(?<![^\s])[^\s=]*(?:=[0-9A-F]{2}|=\r?\n)[^\s]*")
 _ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|x([0-9A-Fa-f]{2})|([nrt\"'/\\]))")
 _SIMPLE_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "'": "'", "/": "/", "\\": "\\"}
-# Markers cheaper to look for than any regex: a text without any is not searched for escapes.
-_ESCAPE_MARKERS = ("%", "&#", "&", "\\u", "\\x", "=")
 
 
 def _unescape(match: re.Match[str]) -> str:
@@ -312,11 +317,19 @@ def _decode_quoted_printable(run: str) -> str | None:
     return decoded if decoded is not None and decoded != run else None
 
 
-def might_be_encoded(text: str) -> bool:
-    """Whether `decoded_runs` could find anything: a marker of an escape, or a long token."""
-    return any(marker in text for marker in _ESCAPE_MARKERS) or (
-        _BASE64_RUN.search(text) is not None
-    )
+# Hyperscan expressions the engine adds to its database (single match, exact): one of them
+# matching is the sign that a text may hold an encoded run worth decoding, found in the scan
+# every text gets anyway, so that a text without one pays nothing more. Base64 and hex are
+# looked for as encodings of printable ASCII (a base64 quad of three bytes under 0x80 starts
+# with one of I-Z a-f and goes on with one of A-H Q-X g-n w-z 0-3), which random tokens seldom are.
+ENCODED_SIGNALS = (
+    r"(?:[I-Za-f][A-HQ-Xg-nw-z0-3][A-Za-z0-9+/_-]{2}){4}",
+    r"(?:[2-7][0-9A-Fa-f]){8}",
+    r"%[0-9A-Fa-f]{2}",
+    r"&#?[A-Za-z0-9]{1,10};",
+    r"\\[ux][0-9A-Fa-f]{2}",
+    r"=[0-9A-F]{2}[^\s=]{0,16}=[0-9A-F]{2}",
+)
 
 
 def decoded_runs(text: str) -> list[tuple[str, int, int]]:

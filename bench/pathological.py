@@ -26,7 +26,6 @@ try:  # Python 3.11 keeps the regex parser here, 3.12 under re._parser
 except ImportError:  # pragma: no cover
     import sre_parse  # type: ignore[no-redef]
 
-from bench.host import StealMeter
 from detectors.engine import Engine
 from detectors.rules import Rule
 
@@ -82,7 +81,7 @@ def class_sample(pattern: str, flags: int) -> str:
         op, arg = stack.pop(0)
         name = str(op)
         if name in ("MAX_REPEAT", "MIN_REPEAT"):
-            low, high, body = arg
+            _low, _high, body = arg
             for sample in "aA0xZ9-_ /+=.":
                 if re.fullmatch(_pattern_of(body), sample * 3, flags) is not None:
                     return sample
@@ -162,7 +161,6 @@ def main(argv: list[str] | None = None) -> int:
 
     engine = Engine(hash_key=b"bench-pathological")
     rules = [r for r in engine.rules if not args.rules or r.id in args.rules]
-    steal = StealMeter()
     worst: dict[str, Result] = {}
     started = time.perf_counter()
     for rule in rules:
@@ -175,10 +173,7 @@ def main(argv: list[str] | None = None) -> int:
                 worst[rule.id] = result
     elapsed = time.perf_counter() - started
     ranked = sorted(worst.values(), key=lambda r: -r.per_mib)
-    print(
-        f"{len(rules)} rules, inputs of {size} characters, {elapsed:.0f} s in all; "
-        f"host steal {steal.share():.0%}"
-    )
+    print(f"{len(rules)} rules, inputs of {size} characters, {elapsed:.0f} s in all")
     print(f"{'rule':40} {'s per MiB':>10}  worst input")
     for result in ranked[: args.top]:
         print(f"{result.rule:40} {result.per_mib:10.3f}  {result.shape}")

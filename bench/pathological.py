@@ -21,10 +21,7 @@ import sys
 import time
 from dataclasses import dataclass
 
-try:  # Python 3.11 keeps the regex parser here, 3.12 under re._parser
-    from re import _parser as sre_parse  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover
-    import sre_parse  # type: ignore[no-redef]
+from re import _parser as sre_parse  # type: ignore[attr-defined]  # the stdlib's regex parser
 
 from detectors.engine import Engine
 from detectors.rules import Rule

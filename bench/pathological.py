@@ -20,7 +20,6 @@ import re
 import sys
 import time
 from dataclasses import dataclass
-
 from re import _parser as sre_parse  # type: ignore[attr-defined]  # the stdlib's regex parser
 
 from detectors.engine import Engine

@@ -87,6 +87,11 @@ class Settings(BaseSettings):
         default=Path(__file__).resolve().parent.parent / "streams" / "policies",
         description="folder of policy files: default.yaml and <tenant_id>.yaml",
     )
+    policy_fail_mode: Literal["block", "allow"] = Field(
+        default="block",
+        description="what a tenant whose policy file cannot be loaded gets: block (every "
+        "prompt blocked) or allow (every prompt allowed); every other tenant runs normally",
+    )
     monitor_only: bool = Field(
         default=False, description="decide and alert, but always allow (overrides policies)"
     )

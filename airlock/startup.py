@@ -44,11 +44,16 @@ def build_engine(settings: Settings, **overrides: Any) -> Engine:
 
 
 def load_policies(settings: Settings) -> PolicyStore:
-    """The tenants' policies; StartError on a malformed file."""
+    """The tenants' policies; StartError on a malformed default policy (a tenant's broken file
+    gives that tenant the fail mode: `PolicyStore.load_errors`)."""
     from streams.policy import PolicyError, PolicyStore
 
     try:
-        return PolicyStore(settings.policy_dir, monitor_only=settings.monitor_only)
+        return PolicyStore(
+            settings.policy_dir,
+            monitor_only=settings.monitor_only,
+            fail_mode=settings.policy_fail_mode,
+        )
     except PolicyError as exc:
         raise StartError(f"bad policy: {exc}") from None
 

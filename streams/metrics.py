@@ -131,6 +131,13 @@ class Metrics:
             "Policy files that failed to reload (the previous policy stays in force).",
             registry=r,
         )
+        self.policy_load_errors = Counter(
+            "airlock_policy_load_errors",
+            "Tenant policy files that could not be loaded at start-up or have no good version "
+            "(the tenant runs in the configured fail mode), by tenant.",
+            ["tenant"],
+            registry=r,
+        )
         self.build = Info("airlock_build", "Versions of Airlock and its engines.", registry=r)
         self.build.info(
             {

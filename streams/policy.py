@@ -493,13 +493,41 @@ def _resolve(document: _Document, base: _Document | None) -> Policy:
     )
 
 
+FAIL_MODES = ("block", "allow")
+
+
+def fail_mode_policy(tenant: str, fail_mode: str, source: str) -> Policy:
+    """What a tenant whose policy file cannot be loaded gets: block every prompt (fail closed)
+    or allow every prompt (fail open), with no other rule."""
+    if fail_mode not in FAIL_MODES:
+        raise PolicyError(f"policy fail mode {fail_mode!r}: expected one of {FAIL_MODES}")
+    rules = (
+        "rules:\n"
+        "  - name: policy-file-broken\n"
+        "    match: {min_count: 0}\n"
+        "    action: block\n"
+        "    message: >-\n"
+        "      Your organisation's AI policy could not be loaded, so prompts are blocked until\n"
+        "      an administrator fixes it.\n"
+        if fail_mode == "block"
+        else "rules: []\n"
+    )
+    text = f"id: {tenant}\nversion: fail-{fail_mode}\nmode: enforce\n{rules}"
+    policy, _extends = parse_policy(text, f"{source} (fail mode {fail_mode})")
+    return policy
+
+
 class PolicyStore:
     """The policies of every tenant, read from `<folder>/default.yaml` and
     `<folder>/<tenant_id>.yaml`, re-read by `reload_if_changed` when files change.
 
-    Loading at startup raises PolicyError for any bad file. After startup a bad edit never
-    raises: the tenant keeps its previous good policy and the error is returned to the caller
-    (the worker logs it and counts it) once per edit.
+    A tenant's broken file never stops the others: at start-up, and on reload when the tenant
+    has no good policy yet, the tenant gets the fail mode (`fail_mode_policy`: block or allow
+    every prompt) and the error is kept in `load_errors` (tenant, message naming the file) for
+    the worker to log and count. Only a broken default policy raises PolicyError at start-up:
+    every tenant without a file of its own depends on it. After start-up a bad edit never
+    raises: the tenant keeps its previous good policy, or its fail mode, and the error is
+    returned to the caller (the worker logs it and counts it) once per edit.
     """
 
     def __init__(
@@ -507,22 +535,48 @@ class PolicyStore:
         folder: Path,
         monitor_only: bool = False,
         detectors: Collection[str] | None = None,
+        fail_mode: str = "block",
     ) -> None:
         self.folder = Path(folder)
         self.monitor_only = monitor_only
+        self.fail_mode = fail_mode
         self.detectors: frozenset[str] | None = (
             frozenset(detectors) if detectors is not None else None
         )
         self._stamps: dict[Path, tuple[int, int]] = {}
         self._documents: dict[str, _Document] = {}
         self._policies: dict[str, Policy] = {}
+        self.broken: dict[str, str] = {}  # tenant -> error, for tenants in their fail mode
+        self.load_errors: list[tuple[str, str]] = []  # (tenant, error) found at start-up
+        fail_mode_policy(DEFAULT_POLICY, fail_mode, "check")  # an unknown mode fails here
         default = self.folder / f"{DEFAULT_POLICY}.yaml"
         if not default.is_file():
             raise PolicyError(f"{default}: the default policy file is missing")
         for path, stamp in self._scan().items():
-            self._documents[_tenant_of(path)] = _read(path, self.detectors)
             self._stamps[path] = stamp
+            self._load(path, at_start=True)
         self._build()
+
+    def _load(self, path: Path, *, at_start: bool) -> str | None:
+        """Read one tenant's file; on an error, the tenant keeps its good policy or gets the
+        fail mode. Returns the error (None when the file loaded)."""
+        tenant = _tenant_of(path)
+        try:
+            self._documents[tenant] = _read(path, self.detectors)
+        except PolicyError as exc:
+            if tenant == DEFAULT_POLICY and at_start:
+                raise
+            if tenant in self._documents and tenant not in self.broken:
+                return f"{exc} (keeping the previous policy)"
+            policy = fail_mode_policy(tenant, self.fail_mode, str(path))
+            self._documents[tenant] = _Document(path, policy, None)
+            self.broken[tenant] = str(exc)
+            message = f"{exc} (no good policy for tenant {tenant}: fail mode {self.fail_mode})"
+            if at_start:
+                self.load_errors.append((tenant, message))
+            return message
+        self.broken.pop(tenant, None)
+        return None
 
     def for_tenant(self, tenant_id: str) -> Policy:
         """The tenant's own policy, or the default one."""
@@ -538,9 +592,21 @@ class PolicyStore:
         Raises PolicyError naming the file and rule of the first unknown detector.
         """
         known = frozenset(detectors)
-        for document in self._documents.values():
-            _read(document.path, known)
+        for tenant, document in list(self._documents.items()):
+            if tenant in self.broken:
+                continue
+            try:
+                _read(document.path, known)
+            except PolicyError as exc:
+                if tenant == DEFAULT_POLICY:
+                    raise
+                policy = fail_mode_policy(tenant, self.fail_mode, str(document.path))
+                self._documents[tenant] = _Document(document.path, policy, None)
+                self.broken[tenant] = str(exc)
+                message = f"{exc} (no good policy for tenant {tenant}: fail mode {self.fail_mode})"
+                self.load_errors.append((tenant, message))
         self.detectors = known
+        self._build()
 
     def reload_if_changed(self) -> list[str]:
         """Re-read added and changed files, forget removed ones; return the errors found."""
@@ -554,11 +620,12 @@ class PolicyStore:
             if self._stamps.get(path) == stamp:
                 continue
             self._stamps[path] = stamp  # report a broken edit once, not on every poll
-            try:
-                self._documents[_tenant_of(path)] = _read(path, self.detectors)
-                changed = True
-            except PolicyError as exc:
-                errors.append(f"{exc} (keeping the previous policy)")
+            tenant = _tenant_of(path)
+            had_policy = tenant in self._documents and tenant not in self.broken
+            error = self._load(path, at_start=False)
+            if error is not None:
+                errors.append(error)
+            changed = changed or error is None or not had_policy
         for path in set(self._stamps) - set(current):
             del self._stamps[path]
             tenant = _tenant_of(path)
@@ -567,6 +634,7 @@ class PolicyStore:
                 continue
             if tenant in self._documents:
                 del self._documents[tenant]
+                self.broken.pop(tenant, None)
                 changed = True
         if changed:
             self._build()

@@ -102,6 +102,9 @@ def run_worker(args: argparse.Namespace) -> int:
         log.info("created topics %s", ", ".join(created))
 
     metrics = Metrics(DEADLETTER_REASONS)
+    for tenant, error in pipeline.policies.load_errors:
+        metrics.policy_load_errors.labels(tenant=tenant).inc()
+        log.error("policy load failed: %s", error)
     try:
         metrics.serve(settings.metrics_host, settings.metrics_port)
     except OSError as exc:

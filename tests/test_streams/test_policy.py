@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import shutil
 import textwrap
 from pathlib import Path
@@ -503,11 +504,14 @@ def test_store_needs_a_default_policy(tmp_path: Path) -> None:
         PolicyStore(tmp_path)
 
 
-def test_store_fails_at_startup_on_any_bad_file(tmp_path: Path) -> None:
+def test_store_puts_a_tenant_with_a_bad_file_at_startup_in_its_fail_mode(tmp_path: Path) -> None:
     shutil.copy(POLICY_DIR / "default.yaml", tmp_path / "default.yaml")
     (tmp_path / "acme.yaml").write_text("id: acme\nversion: 1\nrules:\n  - name: x\n")
-    with pytest.raises(PolicyError, match=r"acme\.yaml: rule 'x'"):
-        PolicyStore(tmp_path)
+    store = PolicyStore(tmp_path)
+    ((tenant, error),) = store.load_errors
+    assert tenant == "acme"
+    assert re.search(r"acme\.yaml: rule 'x'.*fail mode block", error)
+    assert store.for_tenant("acme").version == "fail-block"
 
 
 def test_files_not_named_like_a_tenant_are_ignored(tmp_path: Path) -> None:
@@ -618,7 +622,9 @@ def test_reload_checks_unknown_detectors_after_require(tmp_path: Path) -> None:
     )
     errors = store.reload_if_changed()
     assert len(errors) == 1 and "rule 'typo'" in errors[0] and "emial" in errors[0]
-    assert store.for_tenant("acme").id == "default"
+    # A new file with no good version: the tenant runs in the fail mode, and the error says so.
+    assert "fail mode block" in errors[0] and "previous policy" not in errors[0]
+    assert store.for_tenant("acme").version == "fail-block"
 
 
 def test_tenant_relaxes_a_default_rule_by_redefining_it(tmp_path: Path) -> None:

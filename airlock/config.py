@@ -90,7 +90,14 @@ class Settings(BaseSettings):
     policy_fail_mode: Literal["block", "allow"] = Field(
         default="block",
         description="what a tenant whose policy file cannot be loaded gets: block (every "
-        "prompt blocked) or allow (every prompt allowed); every other tenant runs normally",
+        "prompt blocked) or allow (every prompt allowed); every other tenant runs normally. "
+        "Also what a prompt whose scan ran out of time gets: block, or the findings so far decide",
+    )
+    scan_deadline_ms: int = Field(
+        default=1000,
+        ge=1,
+        description="the scan of one event stops after this long; its decision carries "
+        "scan_incomplete and the findings so far (see policy_fail_mode)",
     )
     monitor_only: bool = Field(
         default=False, description="decide and alert, but always allow (overrides policies)"

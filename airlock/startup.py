@@ -69,4 +69,10 @@ def load_pipeline(settings: Settings) -> Pipeline:
         engine = build_engine(settings)
     except (RuleError, ValueError, OSError) as exc:
         raise StartError(f"cannot load the detection rules: {exc}") from None
-    return Pipeline(engine, policies, settings.max_event_bytes)
+    return Pipeline(
+        engine,
+        policies,
+        settings.max_event_bytes,
+        scan_deadline_s=settings.scan_deadline_ms / 1000,
+        fail_mode=settings.policy_fail_mode,
+    )

@@ -18,6 +18,7 @@ import itertools
 import math
 import os
 import re
+import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -309,6 +310,8 @@ class Engine:
             + [0] * len(ENCODED_SIGNALS),
         )
         self._encoded = False  # whether the last plain scan saw a sign of an encoded run
+        self._deadline: float | None = None
+        self.incomplete = False  # the last scan stopped at its deadline
         self._entropies: dict[tuple[int, int], float] = {}  # per scan: (start, end) -> bits
         # Per scan: spans that a rule needing a keyword found next to its keyword but whose
         # check failed ("TFN: 066 303 497" with a wrong check digit). The label says what the
@@ -334,8 +337,12 @@ class Engine:
         ]
         return expressions, flags
 
-    def scan(self, text: str) -> list[Finding]:
+    def scan(self, text: str, *, deadline: float | None = None) -> list[Finding]:
         """All findings in the text, ordered by start; offsets are str indices into `text`.
+
+        `deadline` (a `time.monotonic()` value) bounds the work: past it, confirmation stops
+        between two regex calls, the findings so far are returned and `incomplete` is True
+        until the next scan.
 
         Findings do not overlap, except that a region finding (a block of source code) may
         contain others: the secret inside pasted code is reported as well as the code.
@@ -348,10 +355,12 @@ class Engine:
         check more than the plain scan.
         """
         self._encoded = False
+        self.incomplete = False
+        self._deadline = deadline
         findings = self._scan_plain(text)
         encoded = self._encoded
         ascii_text = text.isascii()
-        if ascii_text and not encoded:
+        if (ascii_text and not encoded) or self._past_deadline():
             return findings
         extra: list[Finding] = []
         normalized = None if ascii_text else normalize(text)
@@ -359,7 +368,7 @@ class Engine:
             for f in self._scan_plain(normalized.text):
                 start, end = normalized.span(f.start, f.end)
                 extra.append(f._replace(start=start, end=end))
-        runs = decoded_runs(text) if encoded else []
+        runs = decoded_runs(text) if encoded and not self._past_deadline() else []
         if runs:
             # One scan of every decoded run, each on a line of its own, then back to its run.
             joined = "\n".join(decoded for decoded, _start, _end in runs)
@@ -370,6 +379,15 @@ class Engine:
         if not extra:
             return findings
         return _add_disjoint(findings, extra)
+
+    def _past_deadline(self) -> bool:
+        """Whether the scan's deadline has passed (and so the scan is incomplete)."""
+        deadline = self._deadline
+        if deadline is None or self.incomplete:
+            return self.incomplete
+        if time.monotonic() > deadline:
+            self.incomplete = True
+        return self.incomplete
 
     def _scan_plain(self, text: str) -> list[Finding]:
         """The findings of the text as it is."""
@@ -383,7 +401,7 @@ class Engine:
             end = begin + CHUNK if begin + CHUNK < length else length
             owned = length if end == length else end - OVERLAP
             self._scan_window(text, begin, end, owned, candidates, aggregated)
-            if end == length:
+            if end == length or self._past_deadline():
                 break
             begin = owned
         if self._entropies:
@@ -439,10 +457,13 @@ class Engine:
             return
         entries = self._entries
         signals = self._signals
+        bounded = self._deadline is not None
         for entry_id, runs in runs_by_entry.items():
             if entry_id >= signals:
                 self._encoded = True
                 continue
+            if bounded and self._past_deadline():
+                return
             entry = entries[entry_id]
             if entry.aggregate:  # exact matches: each end is a signal on its line
                 rule = entry.rule
@@ -469,6 +490,8 @@ class Engine:
             else:
                 found = []
                 for low, high, stop in _windows(entry, runs, text, begin, end):
+                    if bounded and self._past_deadline():
+                        break
                     found += _matches(entry, regex, text, low, high, stop)
             for start, stop_ in found:
                 if start >= owned or start == stop_:

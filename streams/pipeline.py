@@ -64,6 +64,9 @@ MAX_REASONS = 256
 # letter (streams/app.py). With the caps above a decision or alert stays far below it.
 MAX_OUTPUT_BYTES = 900_000
 _DECISION_VERSION = schemas.VERSIONS["decision"]
+SCAN_INCOMPLETE_MESSAGE = (
+    "This prompt could not be checked in time and was blocked. Send a shorter text."
+)
 REDACTIONS_OVERFLOW_MESSAGE = (
     "This prompt holds too much sensitive data to redact and was blocked. Remove the personal "
     "data or split the text."
@@ -103,8 +106,14 @@ class Pipeline:
         max_event_bytes: int,
         *,
         deadletter_payload_max_bytes: int = DEADLETTER_PAYLOAD_MAX_BYTES,
+        scan_deadline_s: float | None = None,
+        fail_mode: str = "block",
     ) -> None:
         self.engine = engine
+        # The scan of one event stops this long after it began; its decision then carries
+        # scan_incomplete and, in fail mode "block", blocks (else the findings so far decide).
+        self.scan_deadline_s = scan_deadline_s
+        self.fail_mode = fail_mode
         self.policies = policies
         self.max_event_bytes = max_event_bytes
         self.deadletter_payload_max_bytes = deadletter_payload_max_bytes
@@ -186,12 +195,18 @@ class Pipeline:
         found: list[PartFinding] = []
         scanned = 0
         scan_started = time.perf_counter()
+        budget = self.scan_deadline_s
+        deadline = time.monotonic() + budget if budget is not None else None
+        incomplete = False
         for part, text in parts:
+            if incomplete:
+                break
             if text:
                 # The engine encodes the text too; ASCII text (most prompts) needs no copy here.
                 ascii_only = text.isascii()
                 scanned += len(text) if ascii_only else len(text.encode("utf-8", "surrogatepass"))
-                part_findings = scan(text)
+                part_findings = scan(text, deadline=deadline)
+                incomplete = self.engine.incomplete
                 if part_findings:
                     findings += part_findings
                     found += [PartFinding(part, f) for f in part_findings]
@@ -210,7 +225,7 @@ class Pipeline:
             alert = build_alert(
                 document, found, verdict, policy, decided_at=_ms(clock), detectors=self.detectors
             )
-        decision = self._decision(document, parts, found, verdict, policy, alert)
+        decision = self._decision(document, parts, found, verdict, policy, alert, incomplete)
         decision["timings"] = {
             "scan_ms": round(scan_seconds * 1000, 3),
             "decide_ms": round((time.perf_counter() - started) * 1000, 3),
@@ -237,10 +252,16 @@ class Pipeline:
         verdict: Verdict,
         policy: Policy,
         alert: Mapping[str, Any] | None,
+        incomplete: bool = False,
     ) -> dict[str, Any]:
         """The decision, its timings and time still to be set (they are measured last)."""
         app = event["app"]
         action, policy_action, message = verdict.enforced, verdict.action, verdict.message
+        if incomplete and self.fail_mode == "block" and policy_action != "block":
+            # The scan ran out of time: what it did not read may hold anything (fail closed).
+            policy_action = "block"
+            action = "allow" if policy.monitor else "block"
+            message = SCAN_INCOMPLETE_MESSAGE
         spans = redactions(parts, found, verdict) if action == "redact" else []
         omitted = 0
         if len(spans) > MAX_REDACTIONS:
@@ -275,6 +296,8 @@ class Pipeline:
         }
         if omitted:
             decision["redactions_omitted"] = omitted
+        if incomplete:
+            decision["scan_incomplete"] = True
         if len(listed) > MAX_REASONS:
             decision["reasons_omitted"] = len(listed) - MAX_REASONS
         return decision

@@ -317,6 +317,7 @@ class Engine:
         # check failed ("TFN: 066 303 497" with a wrong check digit). The label says what the
         # value is, so a rule that reports a bare shape (a German phone number) does not get it.
         self._claimed: list[tuple[int, int]] = []
+        self._validated: dict[tuple[str | None, str], bool] = {}  # per scan: validator verdicts
 
     def hyperscan_input(self) -> tuple[list[bytes], list[int]]:
         """The database's expressions and their flags: entry i is pattern id i."""
@@ -409,6 +410,8 @@ class Engine:
         if self._claimed:
             candidates = _unclaimed(candidates, self._claimed)
             self._claimed.clear()
+        if self._validated:
+            self._validated.clear()
         if not candidates and not aggregated:
             return []
         kept = merge(candidates)
@@ -525,7 +528,14 @@ class Engine:
         level = entry.level
         validator = entry.validator
         if validator is not None:
-            if not validator(value):
+            # A value repeated through the text is validated once per scan: the checksums of
+            # phone numbers and national ids cost tens of microseconds each.
+            validated = self._validated
+            key = (entry.rule.validator, value)
+            valid = validated.get(key)
+            if valid is None:
+                valid = validated[key] = validator(value)
+            if not valid:
                 if required:
                     self._claimed.append((start, end))
                 return None

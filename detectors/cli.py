@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import json
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,7 +18,7 @@ from airlock.config import Settings
 from airlock.startup import build_engine
 from detectors.findings import Finding
 from detectors.redaction import RedactionContext, redact
-from detectors.rules import Rule, RuleError, load_catalogue
+from detectors.rules import Rule, RuleError
 
 EXIT_CLEAN, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
 # Inputs larger than this get a progress bar when standard error is a terminal.
@@ -30,7 +32,28 @@ class Document:
 
 
 class InputError(Exception):
-    """A bad input line or file; scanning goes on and the run exits with status 2."""
+    """A bad input line or file; scanning goes on and the run exits with status 2. A line that
+    is not a {"id", "text"} object is scanned all the same, as plain text (`document`)."""
+
+    def __init__(self, message: str, document: Document | None = None) -> None:
+        super().__init__(message)
+        self.document = document
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def decode_text(data: bytes) -> str:
+    """Bytes as text: UTF-16 when they say so (a byte-order mark, or the zero bytes of UTF-16
+    text in ASCII), else UTF-8; invalid sequences become U+FFFD."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return data.decode("utf-16", "replace")
+    sample = data[:4096]
+    if len(sample) >= 4 and sample.count(0) * 3 > len(sample):
+        odd_zeros = sample[1::2].count(0)
+        even_zeros = sample[0::2].count(0)
+        return data.decode("utf-16-le" if odd_zeros > even_zeros else "utf-16-be", "replace")
+    return data.decode("utf-8", "replace")
 
 
 def add_parser(subparsers: Any) -> None:
@@ -73,6 +96,14 @@ def finding_summary(finding: Finding) -> dict[str, Any]:
 
 def run_scan(args: argparse.Namespace) -> int:
     try:
+        return _scan(args)
+    except Exception as exc:  # an internal failure is an error (2), never "found" (1)
+        print(f"airlock scan: internal error ({type(exc).__name__})", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _scan(args: argparse.Namespace) -> int:
+    try:
         engine = build_engine(Settings())
     except (RuleError, ValueError, OSError) as exc:
         print(f"airlock scan: {exc}", file=sys.stderr)
@@ -85,7 +116,9 @@ def run_scan(args: argparse.Namespace) -> int:
         if isinstance(item, InputError):
             print(f"airlock scan: {item}", file=sys.stderr)
             errors += 1
-            continue
+            if item.document is None:
+                continue
+            item = item.document  # a bad line is still scanned, as the text it is
         findings = engine.scan(item.text)
         found += bool(findings)
         if args.redact:
@@ -132,7 +165,7 @@ def _documents(paths: list[Path], jsonl: bool) -> Iterator[Document | InputError
                 if not jsonl:
                     data = stream.read()
                     progress.update(len(data))
-                    yield Document(str(path), data.decode("utf-8", "replace"))
+                    yield Document(str(path), decode_text(data))
                     continue
                 for number, raw in enumerate(stream, start=1):
                     progress.update(len(raw))
@@ -141,22 +174,29 @@ def _documents(paths: list[Path], jsonl: bool) -> Iterator[Document | InputError
 
 
 def _parse_line(raw: bytes, where: str, number: int) -> Document | InputError:
+    as_text = Document(number, raw.decode("utf-8", "replace"))
     try:
         record = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        return InputError(f"{where}: not JSON ({exc.msg})")
+        try:
+            # orjson refuses escaped lone surrogates ("\ud800"); Python's parser reads them,
+            # and they become U+FFFD like any other invalid text.
+            record = json.loads(raw.decode("utf-8", "replace"))
+        except ValueError:
+            return InputError(f"{where}: not JSON ({exc.msg}); scanned as plain text", as_text)
     if not isinstance(record, dict):
-        return InputError(f"{where}: expected an object with 'id' and 'text'")
+        return InputError(f"{where}: expected an object with 'id' and 'text'", as_text)
     text = record.get("text")
     if not isinstance(text, str):
-        return InputError(f"{where}: 'text' must be a string")
-    return Document(record.get("id", number), text)
+        return InputError(f"{where}: 'text' must be a string; scanned as plain text", as_text)
+    return Document(record.get("id", number), _SURROGATE.sub("\ufffd", text))
 
 
 def run_rules(args: argparse.Namespace) -> int:
     try:
-        rules = load_catalogue(Settings().rules)
-    except (RuleError, ValueError) as exc:
+        # Compiled as the worker compiles them: a pattern Hyperscan rejects fails here too.
+        rules = build_engine(Settings()).rules
+    except (RuleError, ValueError, OSError) as exc:
         print(f"airlock rules: {exc}", file=sys.stderr)
         return EXIT_ERROR
     if args.stats:

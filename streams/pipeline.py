@@ -11,6 +11,7 @@ Nothing in a decision, alert or dead-letter detail is taken from a detected valu
 from __future__ import annotations
 
 import base64
+import json
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -172,6 +173,16 @@ class Pipeline:
             # ever differ, the stricter verdict wins and the detail says so.
             detail = describe_error(error) if error is not None else "$: rejected by a format check"
             return self._deadletter(payload, "schema_violation", detail, *where, document)
+        if _has_duplicate_keys(payload):
+            # orjson keeps the last of two equal keys, another reader may keep the first: an
+            # event must not mean one text to the edge and another to the scan.
+            detail = "$: an object of the event has the same key twice (duplicate keys)"
+            return self._deadletter(payload, "schema_violation", detail, *where)
+        credential = self._credential_in_identifiers(document)
+        if credential is not None:
+            # Identifiers are copied into decisions, alerts and logs: none may carry a secret.
+            # The dead letter gets no identifier from the event (document not passed).
+            return self._deadletter(payload, "schema_violation", credential, *where)
         content = document["content"]
         text = content["text"]
         parts = [("text", text)]
@@ -301,6 +312,24 @@ class Pipeline:
         if len(listed) > MAX_REASONS:
             decision["reasons_omitted"] = len(listed) - MAX_REASONS
         return decision
+
+    def _credential_in_identifiers(self, document: Mapping[str, Any]) -> str | None:
+        """Where an identifier of the event holds what looks like a credential, or None."""
+        fields = [
+            ("$.event_id", document["event_id"]),
+            ("$.conversation_id", document["conversation_id"]),
+            ("$.user.id", document["user"]["id"]),
+            ("$.gateway.id", document["gateway"]["id"]),
+        ]
+        joined = "\n".join(value for _, value in fields)
+        for finding in self.engine.scan(joined):
+            if finding.category == "secret":
+                field = fields[joined.count("\n", 0, finding.start)][0]
+                return (
+                    f"{field}: an identifier holds what looks like a credential "
+                    f"({finding.detector}); identifiers are copied into decisions and alerts"
+                )
+        return None
 
     def set_aside(
         self,
@@ -479,6 +508,28 @@ def _json_type(value: Any) -> str:
     if isinstance(value, list):
         return "array"
     return "object"
+
+
+class _DuplicateKey(Exception):
+    pass
+
+
+def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        raise _DuplicateKey
+    return result
+
+
+def _has_duplicate_keys(payload: bytes) -> bool:
+    """Whether any object of the (valid JSON) payload has the same key twice."""
+    try:
+        json.loads(payload, object_pairs_hook=_reject_duplicates)
+    except _DuplicateKey:
+        return True
+    except ValueError:  # orjson read it; should Python's parser not, orjson's reading stands
+        return False
+    return False
 
 
 def _valid_field(document: Any, name: str, definition: str | None) -> str | None:

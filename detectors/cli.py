@@ -44,12 +44,14 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def decode_text(data: bytes) -> str:
-    """Bytes as text: UTF-16 when they say so (a byte-order mark, or the zero bytes of UTF-16
-    text in ASCII), else UTF-8; invalid sequences become U+FFFD."""
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return data.decode("utf-16", "replace")
+    """Bytes as text: UTF-16 when they say so (a byte-order mark with the zero bytes of UTF-16
+    text, or many zero bytes alone), else UTF-8; invalid sequences become U+FFFD."""
     sample = data[:4096]
-    if len(sample) >= 4 and sample.count(0) * 3 > len(sample):
+    zeros = sample.count(0)
+    bom = sample[:2] in (b"\xff\xfe", b"\xfe\xff")
+    if len(sample) >= 4 and (zeros * 3 > len(sample) or (bom and zeros * 10 > len(sample))):
+        if bom:
+            return data.decode("utf-16", "replace")
         odd_zeros = sample[1::2].count(0)
         even_zeros = sample[0::2].count(0)
         return data.decode("utf-16-le" if odd_zeros > even_zeros else "utf-16-be", "replace")

@@ -7,6 +7,7 @@ import string
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from re import _parser as sre_parse  # type: ignore[attr-defined]
 from typing import Any
 
 import yaml
@@ -266,15 +267,65 @@ def load_file(path: Path) -> list[Rule]:
     return [parse_rule(raw, source) for raw in document["rules"]]
 
 
+def check_linear(rule: Rule) -> None:
+    """Refuse a custom rule whose patterns could take super-linear time to confirm.
+
+    Confirmation runs Python's backtracking `re`. A custom pattern must be one the linear-time
+    RE2 engine accepts (no back reference, no lookaround), and must not nest a repeat of
+    variable count inside another repeat (`(?:\\w+\\s?)+;`, `X(a+)+Y`), the shape whose
+    backtracking is exponential. The shipped catalogue is checked by bench/pathological.py.
+    """
+    import re2  # google-re2
+
+    for pattern in rule.patterns:
+        try:
+            re2.compile(pattern)
+        except re2.error as exc:
+            raise RuleError(
+                f"{rule.source}: rule {rule.id!r}: pattern {pattern!r} is refused: a custom "
+                f"pattern must be RE2 syntax, with no lookaround or back reference ({exc})"
+            ) from None
+        if _nested_repeat(sre_parse.parse(pattern, rule.flags)):
+            raise RuleError(
+                f"{rule.source}: rule {rule.id!r}: pattern {pattern!r} is refused: a repeat "
+                "of variable count inside another repeat can take exponential time to "
+                "confirm; bound the inner repeat ({1,64}) or drop the outer one"
+            )
+
+
+def _nested_repeat(parsed: Any, inside_repeat: bool = False) -> bool:
+    """Whether a repeat of variable count stands inside another repeat in the parsed pattern
+    (`(a+)+`, `(?:a{1,5})+`: the ways to split a run among them grow exponentially)."""
+    for op, arg in parsed:
+        name = str(op)
+        children: list[tuple[Any, bool]] = []
+        if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+            low, high, body = arg
+            if inside_repeat and (high == sre_parse.MAXREPEAT or low != high):
+                return True
+            children.append((body, inside_repeat or high > 1))
+        elif name == "SUBPATTERN":
+            children.append((arg[-1], inside_repeat))
+        elif name == "BRANCH":
+            children.extend((branch, inside_repeat) for branch in arg[1])
+        if any(_nested_repeat(child, inner) for child, inner in children):
+            return True
+    return False
+
+
 def load_catalogue(paths: Iterable[Path] = ()) -> list[Rule]:
-    """The shipped catalogue plus any custom rule files or folders; ids must be unique."""
+    """The shipped catalogue plus any custom rule files or folders; ids must be unique.
+    Custom rules must also pass `check_linear`."""
     files = sorted(RULES_DIR.rglob("*.yaml"))
+    shipped = len(files)
     for path in paths:
         files.extend(sorted(path.rglob("*.yaml")) if path.is_dir() else [path])
     rules: list[Rule] = []
     seen: dict[str, str] = {}
-    for file in files:
+    for index, file in enumerate(files):
         for rule in load_file(file):
+            if index >= shipped:
+                check_linear(rule)
             if rule.id in seen:
                 raise RuleError(f"{file}: rule {rule.id!r} is already defined in {seen[rule.id]}")
             seen[rule.id] = str(file)

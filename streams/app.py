@@ -62,6 +62,7 @@ from faust.types import TP, EventT, Message, StreamT
 from mode import CrashingSupervisor
 
 from airlock.startup import kafka_bootstrap
+from streams import inflate
 from streams.metrics import Metrics
 from streams.pipeline import MAX_OUTPUT_BYTES
 from streams.topics import Topics
@@ -116,6 +117,10 @@ SUMMARY_INTERVAL_S = 30.0  # how often the worker logs its counts
 # Defaults of the settings fetch_max_wait_ms and fetch_min_bytes.
 CONSUMER_FETCH_MAX_WAIT_MS = 5
 CONSUMER_FETCH_MIN_BYTES = 64 * 1024
+CONSUMER_MAX_PARTITION_FETCH_BYTES = 1 << 20
+CONSUMER_FETCH_MAX_BYTES = 8 << 20
+# Inflated records of one compressed batch kept as they are, at most (streams/inflate.py).
+INFLATED_BATCH_MAX_BYTES = 32 << 20
 
 
 def broker_urls(bootstrap: str) -> list[str]:
@@ -152,6 +157,10 @@ class _ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
         min_bytes, max_wait_ms = fetch or (CONSUMER_FETCH_MIN_BYTES, CONSUMER_FETCH_MAX_WAIT_MS)
         consumer._fetch_min_bytes = min_bytes
         consumer._fetch_max_wait_ms = max_wait_ms
+        # Bounds of the compressed bytes one fetch brings (aiokafka's defaults: 1 MiB per
+        # partition, 50 MiB in all); a batch larger than the partition bound still comes alone.
+        consumer._max_partition_fetch_bytes = CONSUMER_MAX_PARTITION_FETCH_BYTES
+        consumer._fetch_max_bytes = CONSUMER_FETCH_MAX_BYTES
         return consumer
 
 
@@ -499,6 +508,12 @@ def build_app(
 ) -> faust.App:
     """The worker's Faust app: the decide agent plus a timer for policy reload and lag."""
     topics = topics or Topics.from_prefix(settings.topic_prefix)
+    # A compressed record that inflates past the event limit keeps no value (a decompression
+    # bomb of 400 MB arrives as a 400 kB batch): its dead letter says too_large.
+    inflate.install(
+        record_limit=settings.max_event_bytes + 1024,
+        batch_limit=max(INFLATED_BATCH_MAX_BYTES, 4 * settings.max_event_bytes),
+    )
     app = faust_app(settings)
     prompts = raw_topic(app, topics.prompts)
     counts = WorkerCounts()

@@ -25,6 +25,7 @@ import schemas
 from detectors.engine import Engine
 from detectors.findings import Finding
 from detectors.redaction import RedactionContext, redact
+from streams.inflate import too_large_size
 from streams.ocsf import (
     ANALYTIC_KEYWORD,
     ANALYTIC_REGEX,
@@ -144,6 +145,17 @@ class Pipeline:
         payload = raw if raw is not None else b""
         where = (topic, partition, offset, clock)
 
+        inflated = too_large_size(payload)
+        if inflated is not None:
+            # The consumer inflated a compressed record past the limit and kept no value
+            # (streams/inflate.py): the original stays on the source topic.
+            return self._deadletter(
+                payload,
+                "too_large",
+                f"the message inflates to {inflated} bytes or more; the limit "
+                f"(max_event_bytes) is {self.max_event_bytes}",
+                *where,
+            )
         if len(payload) > self.max_event_bytes:
             return self._deadletter(
                 payload,

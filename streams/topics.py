@@ -104,7 +104,15 @@ def create_topics(settings: Settings, topics: Topics) -> list[str]:
                     settings.prompts_retention_ms
                     if name == topics.prompts
                     else settings.retention_ms
-                )
+                ),
+                # A batch the broker accepts is at most this large (compressed): the prompts
+                # topic takes an event of max_event_bytes with room for the batch header; the
+                # outputs are bounded by the worker (streams.pipeline.MAX_OUTPUT_BYTES).
+                "max.message.bytes": str(
+                    max(settings.max_event_bytes + 64 * 1024, 1 << 20)
+                    if name == topics.prompts
+                    else 1 << 20
+                ),
             },
         )
         for name in wanted

@@ -90,3 +90,55 @@ def test_a_decision_the_broker_refuses_is_dead_lettered_and_the_partition_moves_
             assert address not in worker.log_text()
     finally:
         reader.close()
+
+
+BOMB_BYTES = 400 * 1000 * 1000
+RSS_LIMIT_KB = 500 * 1024
+
+
+def peak_rss_kb(pid: int) -> int:
+    """The process's peak resident set (VmHWM), in kB."""
+    status = Path(f"/proc/{pid}/status").read_text(encoding="ascii")
+    line = next(line for line in status.splitlines() if line.startswith("VmHWM:"))
+    return int(line.split()[1])
+
+
+def test_a_gzip_bomb_is_dead_lettered_and_the_worker_stays_under_500_mb(
+    namespace: Namespace, start_worker: Callable[..., WorkerProcess]
+) -> None:
+    from confluent_kafka import Producer
+
+    worker = start_worker()
+    run = uuid.uuid4().hex[:8]
+    bomb_head = b'{"event_id": "' + run.encode() + b'-bomb", "x": "'
+    bomb = bomb_head + b" " * BOMB_BYTES + b'"}'
+    after = prompt_event(f"{run}-after", "Write a haiku about the hills.")
+    producer = Producer(
+        {
+            "bootstrap.servers": namespace.bootstrap,
+            "compression.type": "gzip",
+            "message.max.bytes": 1_000_000_000,
+            "linger.ms": 0,
+        }
+    )
+    reader = TopicReader(
+        namespace.bootstrap, [namespace.topics.decisions, namespace.topics.deadletter]
+    )
+    try:
+        produce(namespace.bootstrap, namespace.topics.prompts, [(b"p", bomb)], producer)
+        del bomb
+        produce(namespace.bootstrap, namespace.topics.prompts, [encoded(after)])
+
+        def both(got: list[Consumed]) -> bool:
+            letters = [m for m in got if m.topic == namespace.topics.deadletter]
+            decided = [m for m in got if m.topic == namespace.topics.decisions]
+            return bool(letters) and any(m.json()["event_id"] == f"{run}-after" for m in decided)
+
+        reader.poll_until(both, 180, what="the bomb's dead letter and the next decision")
+        (letter,) = [m.json() for m in reader.messages if m.topic.endswith("deadletter")]
+        assert letter["reason"] == "too_large"
+        assert f"inflates to {len(bomb_head) + BOMB_BYTES + 2} bytes" in letter["detail"]
+        assert worker.process is not None and worker.process.poll() is None
+        assert peak_rss_kb(worker.process.pid) < RSS_LIMIT_KB
+    finally:
+        reader.close()

@@ -499,6 +499,34 @@ def record_outcome(
         metrics.observe_latency((time.time() if now is None else now) - event_time / 1000.0)
 
 
+def decide_or_set_aside(pipeline: Pipeline, message: Message, value: bytes | None) -> Outcome:
+    """The event's outcome; a `processing_failed` dead letter when the pipeline raises on it
+    twice, so that one event that breaks the pipeline cannot stop its partition in a crash
+    loop. A MemoryError stops the worker instead (its state may be broken; the event is not
+    acked and is processed again)."""
+    where = f"{message.topic}:{message.partition}:{message.offset}"
+    failure = ""
+    for attempt in (1, 2):
+        try:
+            return pipeline.process(
+                value, topic=message.topic, partition=message.partition, offset=message.offset
+            )
+        except MemoryError:
+            raise
+        except Exception as exc:
+            # By type and place only: the exception's text may quote the payload.
+            failure = type(exc).__name__
+            log.error("the pipeline raised %s on %s (attempt %d of 2)", failure, where, attempt)
+    return pipeline.set_aside(
+        value,
+        "processing_failed",
+        f"the pipeline raised {failure} on this event twice",
+        topic=message.topic,
+        partition=message.partition,
+        offset=message.offset,
+    )
+
+
 def build_app(
     settings: Settings,
     *,
@@ -517,31 +545,6 @@ def build_app(
     app = faust_app(settings)
     prompts = raw_topic(app, topics.prompts)
     counts = WorkerCounts()
-
-    def decide_one(message: Message, value: bytes | None) -> Outcome:
-        """The event's outcome; a dead letter when the pipeline raises on it twice, so that one
-        event that breaks the pipeline cannot stop its partition in a crash loop."""
-        where = f"{message.topic}:{message.partition}:{message.offset}"
-        failure = ""
-        for attempt in (1, 2):
-            try:
-                return pipeline.process(
-                    value, topic=message.topic, partition=message.partition, offset=message.offset
-                )
-            except MemoryError:
-                raise  # the worker's own state may be broken: stop, the event is processed again
-            except Exception as exc:
-                # By type and place only: the exception's text may quote the payload.
-                failure = type(exc).__name__
-                log.error("the pipeline raised %s on %s (attempt %d of 2)", failure, where, attempt)
-        return pipeline.set_aside(
-            value,
-            "processing_failed",
-            f"the pipeline raised {failure} on this event twice",
-            topic=message.topic,
-            partition=message.partition,
-            offset=message.offset,
-        )
 
     def undeliverable(message: Message, value: bytes | None, outcome: Outcome, why: str) -> Outcome:
         return pipeline.set_aside(
@@ -599,7 +602,7 @@ def build_app(
         handled = []
         for event in events:
             message = event.message
-            outcome = decide_one(message, event.value)
+            outcome = decide_or_set_aside(pipeline, message, event.value)
             why = oversized(outcome) if outcome.deadletter is None else None
             if why is not None:
                 outcome = undeliverable(message, event.value, outcome, why)

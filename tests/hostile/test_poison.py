@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, cast
 
 import pytest
+from faust.types import Message
 
-from streams.app import InFlight, PipelineFailure
+import schemas
+from streams.app import InFlight, PipelineFailure, decide_or_set_aside
+from streams.pipeline import Outcome, Pipeline
 from tests.test_streams.test_app import FakeStream, acker_of, delivered, drain, event
 
 
@@ -64,3 +67,41 @@ async def _dead_letter_fails_too() -> None:
     with pytest.raises(PipelineFailure, match=r"airlock\.prompts:0:11 was not delivered"):
         await asyncio.wait_for(acker.run(), timeout=5)
     assert stream.acked == []
+
+
+class FakeMessage:
+    topic = "airlock.prompts"
+    partition = 2
+    offset = 41
+
+
+def test_an_event_the_pipeline_raises_on_twice_becomes_a_dead_letter(
+    pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    secret = b'{"text": "AKIAQ5MZ3W7XK2NBR4TY"}'
+    calls: list[bytes | None] = []
+
+    def broken(raw: bytes | None, **_: object) -> Outcome:
+        calls.append(raw)
+        raise ValueError(f"cannot handle {raw!r}")
+
+    monkeypatch.setattr(pipeline, "process", broken)
+    outcome = decide_or_set_aside(pipeline, cast("Message", FakeMessage()), secret)
+    assert len(calls) == 2  # tried twice, then set aside
+    letter = outcome.deadletter
+    assert letter is not None and letter["reason"] == "processing_failed"
+    assert letter["source"] == {"topic": "airlock.prompts", "partition": 2, "offset": 41}
+    assert [e.message for e in schemas.validator("deadletter").iter_errors(letter)] == []
+    assert "ValueError" in letter["detail"] and "AKIA" not in letter["detail"]
+    assert "AKIA" not in caplog.text and "ValueError" in caplog.text
+
+
+def test_a_memory_error_still_stops_the_worker(
+    pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def exhausted(raw: bytes | None, **_: object) -> Outcome:
+        raise MemoryError
+
+    monkeypatch.setattr(pipeline, "process", exhausted)
+    with pytest.raises(MemoryError):
+        decide_or_set_aside(pipeline, cast("Message", FakeMessage()), b"{}")

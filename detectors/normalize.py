@@ -231,6 +231,22 @@ def _forward(text: str, begin: int, end: int, out: _Builder, changed_runs: re.Pa
 
 # --- encoded runs --------------------------------------------------------------------------------
 
+# Hyperscan expressions the engine adds to its database (single match, exact): one of them
+# matching is the sign that a text may hold an encoded run worth decoding, found in the scan
+# every text gets anyway, so that a text without one pays nothing more. Base64 and hex are
+# looked for as encodings of printable ASCII (a base64 quad of three bytes under 0x80 starts
+# with one of I-Z a-f and goes on with one of A-H Q-X g-n w-z 0-3), which random tokens seldom are.
+BASE64_TEXT = r"(?:[I-Za-f][A-HQ-Xg-nw-z0-3][A-Za-z0-9+/_-]{2}){4}"
+HEX_TEXT = r"(?:[2-7][0-9A-Fa-f]){8}"
+ENCODED_SIGNALS = (
+    BASE64_TEXT,
+    HEX_TEXT,
+    r"%[0-9A-Fa-f]{2}",
+    r"&#?[A-Za-z0-9]{1,10};",
+    r"\\[ux][0-9A-Fa-f]{2}",
+    r"=[0-9A-F]{2}[^\s=]{0,16}=[0-9A-F]{2}",
+)
+
 # One token of base64, base64url or hex characters, with base64's padding. Every run pattern
 # starts at a token's first character only (the lookbehind), so that a search is one pass over
 # the text rather than one attempt per character of every long word.
@@ -271,6 +287,10 @@ def _reads_as_text(decoded: str) -> bool:
 
 
 def _decode_base64_or_hex(run: str) -> str | None:
+    # Most long tokens are identifiers, hashes or keys: only one with the shape of encoded text
+    # (ENCODED_SIGNALS) is decoded.
+    if _TEXT_SHAPE.search(run) is None:
+        return None
     token = run.rstrip("=")
     if len(token) % 2 == 0 and _HEX.fullmatch(token):
         return _as_text(binascii.unhexlify(token))
@@ -285,6 +305,9 @@ def _decode_base64_or_hex(run: str) -> str | None:
     except (binascii.Error, ValueError):
         return None
     return _as_text(data)
+
+
+_TEXT_SHAPE = re.compile(f"{BASE64_TEXT}|{HEX_TEXT}")
 
 
 def _decode_escapes(run: str) -> str | None:
@@ -315,21 +338,6 @@ def _decode_quoted_printable(run: str) -> str | None:
         return None
     decoded = _as_text(data)
     return decoded if decoded is not None and decoded != run else None
-
-
-# Hyperscan expressions the engine adds to its database (single match, exact): one of them
-# matching is the sign that a text may hold an encoded run worth decoding, found in the scan
-# every text gets anyway, so that a text without one pays nothing more. Base64 and hex are
-# looked for as encodings of printable ASCII (a base64 quad of three bytes under 0x80 starts
-# with one of I-Z a-f and goes on with one of A-H Q-X g-n w-z 0-3), which random tokens seldom are.
-ENCODED_SIGNALS = (
-    r"(?:[I-Za-f][A-HQ-Xg-nw-z0-3][A-Za-z0-9+/_-]{2}){4}",
-    r"(?:[2-7][0-9A-Fa-f]){8}",
-    r"%[0-9A-Fa-f]{2}",
-    r"&#?[A-Za-z0-9]{1,10};",
-    r"\\[ux][0-9A-Fa-f]{2}",
-    r"=[0-9A-F]{2}[^\s=]{0,16}=[0-9A-F]{2}",
-)
 
 
 def decoded_runs(text: str) -> list[tuple[str, int, int]]:

@@ -277,9 +277,11 @@ def check_linear(rule: Rule) -> None:
     """
     import re2  # google-re2
 
+    quiet = re2.Options()
+    quiet.log_errors = False  # the RuleError says it; RE2's own log would print to stderr
     for pattern in rule.patterns:
         try:
-            re2.compile(pattern)
+            re2.compile(pattern, quiet)
         except re2.error as exc:
             raise RuleError(
                 f"{rule.source}: rule {rule.id!r}: pattern {pattern!r} is refused: a custom "

@@ -42,7 +42,7 @@ from detectors.hyperscan_db import (
     Scanner,
 )
 from detectors.masking import KeyedHash, mask
-from detectors.normalize import ENCODED_SIGNALS, decoded_runs, normalize
+from detectors.normalize import ENCODED_SIGNALS, SIGNAL_KINDS, decoded_runs, normalize
 from detectors.pattern_shape import (
     WHOLE,
     byte_counted,
@@ -309,7 +309,8 @@ class Engine:
             [0 if e.rule.aggregate is not None else RUN_GAP for e in self._entries]
             + [0] * len(ENCODED_SIGNALS),
         )
-        self._encoded = False  # whether the last plain scan saw a sign of an encoded run
+        # The last plain scan's signs of encoded runs: kind -> where its first sign ends.
+        self._signs: dict[int, int] = {}
         self._deadline: float | None = None
         self.incomplete = False  # the last scan stopped at its deadline
         self._entropies: dict[tuple[int, int], float] = {}  # per scan: (start, end) -> bits
@@ -355,13 +356,14 @@ class Engine:
         and hash of the value as read. ASCII text with no escape and no long token costs one
         check more than the plain scan.
         """
-        self._encoded = False
+        self._signs = {}
         self.incomplete = False
         self._deadline = deadline
         findings = self._scan_plain(text)
-        encoded = self._encoded
+        signs = self._signs  # the original's; the scans below find their own
+        self._signs = {}
         ascii_text = text.isascii()
-        if (ascii_text and not encoded) or self._past_deadline():
+        if (ascii_text and not signs) or self._past_deadline():
             return findings
         extra: list[Finding] = []
         normalized = None if ascii_text else normalize(text)
@@ -369,7 +371,7 @@ class Engine:
             for f in self._scan_plain(normalized.text):
                 start, end = normalized.span(f.start, f.end)
                 extra.append(f._replace(start=start, end=end))
-        runs = decoded_runs(text) if encoded and not self._past_deadline() else []
+        runs = decoded_runs(text, signs) if signs and not self._past_deadline() else []
         if runs:
             # One scan of every decoded run, each on a line of its own, then back to its run.
             joined = "\n".join(decoded for decoded, _start, _end in runs)
@@ -463,7 +465,10 @@ class Engine:
         bounded = self._deadline is not None
         for entry_id, runs in runs_by_entry.items():
             if entry_id >= signals:
-                self._encoded = True
+                kind = SIGNAL_KINDS[entry_id - signals]
+                first = self._signs.get(kind)
+                if first is None or runs[0] < first:
+                    self._signs[kind] = runs[0]
                 continue
             if bounded and self._past_deadline():
                 return

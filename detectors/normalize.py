@@ -82,6 +82,14 @@ _FOLDED: dict[str, str] = {}
 # Characters `fold` leaves as they are (ASCII and those seen so far), up to MAX_STABLE.
 _STABLE: set[str] = {chr(code) for code in range(128)}
 MAX_STABLE = 1 << 16
+_unknown_or_changed = re.compile("[^\x00-\x7f]").search  # a character not in _STABLE
+
+
+def _learn_stable() -> None:
+    """Rebuild the search for characters not in _STABLE, after it grew."""
+    global _unknown_or_changed
+    known = "".join(re.escape(c) for c in sorted(_STABLE))
+    _unknown_or_changed = re.compile(f"[^{known}]").search
 
 
 def fold(char: str) -> str:
@@ -185,13 +193,19 @@ def normalize(text: str) -> Normalized | None:
     """
     if text.isascii():
         return None
+    # A text of characters known to stay as they are is done in one C-level pass.
+    if _unknown_or_changed(text) is None:
+        return None
     # The distinct characters of a text are few, and those known to stay as they are leave the
     # set in one C-level difference; the rest are folded once each (cached).
     distinct = set(text)
     distinct -= _STABLE
     changed = [c for c in distinct if fold(c) != c]
     if len(_STABLE) < MAX_STABLE:
-        _STABLE.update(c for c in distinct if _FOLDED[c] == c)
+        stable = [c for c in distinct if _FOLDED[c] == c]
+        if stable:
+            _STABLE.update(stable)
+            _learn_stable()
     if not changed and RLO not in text:
         return None
     changed_runs = re.compile(f"[{''.join(map(re.escape, changed))}]+" if changed else "(?!)")
@@ -238,6 +252,7 @@ def _forward(text: str, begin: int, end: int, out: _Builder, changed_runs: re.Pa
 # with one of I-Z a-f and goes on with one of A-H Q-X g-n w-z 0-3), which random tokens seldom are.
 BASE64_TEXT = r"(?:[I-Za-f][A-HQ-Xg-nw-z0-3][A-Za-z0-9+/_-]{2}){4}"
 HEX_TEXT = r"(?:[2-7][0-9A-Fa-f]){8}"
+# Each sign with the kind of run it announces: ENCODED_SIGNALS[i] announces SIGNAL_KINDS[i].
 ENCODED_SIGNALS = (
     BASE64_TEXT,
     HEX_TEXT,
@@ -246,6 +261,8 @@ ENCODED_SIGNALS = (
     r"\\[ux][0-9A-Fa-f]{2}",
     r"=[0-9A-F]{2}[^\s=]{0,16}=[0-9A-F]{2}",
 )
+BASE64_OR_HEX, PERCENT, ENTITY, ESCAPE, QUOTED_PRINTABLE = range(5)
+SIGNAL_KINDS = (BASE64_OR_HEX, BASE64_OR_HEX, PERCENT, ENTITY, ESCAPE, QUOTED_PRINTABLE)
 
 # One token of base64, base64url or hex characters, with base64's padding. Every run pattern
 # starts at a token's first character only (the lookbehind), so that a search is one pass over
@@ -282,6 +299,8 @@ def _as_text(data: bytes) -> str | None:
 def _reads_as_text(decoded: str) -> bool:
     if not decoded:
         return False
+    if decoded.isprintable():  # the usual case, in one C-level pass
+        return True
     printable = sum(1 for c in decoded if c.isprintable() or c in "\n\r\t")
     return printable >= MIN_PRINTABLE * len(decoded)
 
@@ -340,26 +359,29 @@ def _decode_quoted_printable(run: str) -> str | None:
     return decoded if decoded is not None and decoded != run else None
 
 
-def decoded_runs(text: str) -> list[tuple[str, int, int]]:
+def decoded_runs(text: str, signs: dict[int, int] | None = None) -> list[tuple[str, int, int]]:
     """The encoded runs of the text that decode (one level) to readable text, as
     (decoded text, start, end) with the run's span in the original; bounded in number and size.
+
+    `signs` maps a kind of run (BASE64_OR_HEX ...) to where the first of its signs in the text
+    ends (ENCODED_SIGNALS, as the engine's Hyperscan scan reports it): only those kinds are
+    searched for, from the line of that sign on. A run of a kind decodes only if it holds that
+    kind's sign, so none is missed. None: every kind, from the start.
     """
+    if signs is None:
+        signs = dict.fromkeys(range(len(_SEARCHES)), 0)
     found: list[tuple[str, int, int]] = []
     budget = MAX_DECODED_CHARS
     attempts = MAX_DECODE_ATTEMPTS
-    searches: list[tuple[re.Pattern[str], Callable[[str], str | None]]] = [
-        (_BASE64_RUN, _decode_base64_or_hex)
-    ]
-    if "%" in text:
-        searches.append((_PERCENT_RUN, _decode_percent))
-    if "&" in text:
-        searches.append((_ENTITY_RUN, _decode_entities))
-    if "\\u" in text or "\\x" in text:
-        searches.append((_ESCAPE_RUN, _decode_escapes))
-    if "=" in text:
-        searches.append((_QP_RUN, _decode_quoted_printable))
-    for pattern, decode in searches:
-        for match in pattern.finditer(text):
+    for kind, first_end in sorted(signs.items()):
+        pattern, decode = _SEARCHES[kind]
+        # From the start of the line the sign is on (the line before, for quoted-printable,
+        # whose soft line breaks may join a run to the line above): no run holds a line break
+        # otherwise, and none before the sign's line holds a sign.
+        start = text.rfind("\n", 0, max(0, first_end - _SIGN_SPAN)) + 1
+        if kind == QUOTED_PRINTABLE and start:
+            start = text.rfind("\n", 0, start - 1) + 1
+        for match in pattern.finditer(text, start):
             run = match.group()
             attempts -= 1
             if len(run) > budget or attempts < 0:
@@ -375,3 +397,15 @@ def decoded_runs(text: str) -> list[tuple[str, int, int]]:
             if len(found) >= MAX_DECODED_RUNS:
                 return found
     return found
+
+
+# Per kind of run: the search for its runs and their decoder, in the order of the kinds.
+_SEARCHES: tuple[tuple[re.Pattern[str], Callable[[str], str | None]], ...] = (
+    (_BASE64_RUN, _decode_base64_or_hex),
+    (_PERCENT_RUN, _decode_percent),
+    (_ENTITY_RUN, _decode_entities),
+    (_ESCAPE_RUN, _decode_escapes),
+    (_QP_RUN, _decode_quoted_printable),
+)
+# The longest match of any sign, in characters: a sign starts at most this far before its end.
+_SIGN_SPAN = 40

@@ -42,7 +42,14 @@ from detectors.hyperscan_db import (
     Scanner,
 )
 from detectors.masking import KeyedHash, mask
-from detectors.normalize import ENCODED_SIGNALS, SIGNAL_KINDS, decoded_runs, normalize
+from detectors.normalize import (
+    CHANGING,
+    EVERY_END,
+    SIGN_KINDS,
+    SIGNS,
+    decoded_runs,
+    normalize,
+)
 from detectors.pattern_shape import (
     WHOLE,
     byte_counted,
@@ -297,28 +304,30 @@ class Engine:
                 entry = _Entry(rule, 0, None, len(term), 1, "\n" not in term, term)
                 self._entries.append(entry)
         expressions, flags = self.hyperscan_input()
-        # After the entries, the signs of an encoded run (detectors/normalize.py): pattern ids
-        # from `_signals` on only say that the text may hold one.
+        # After the entries, the signs (detectors/normalize.py): pattern ids from `_signals` on
+        # only say that the text may need normalising or hold an encoded run.
         self._signals = len(self._entries)
-        expressions += [signal.encode("ascii") for signal in ENCODED_SIGNALS]
-        flags += [FLAG_SINGLEMATCH] * len(ENCODED_SIGNALS)
+        expressions += [sign.encode("ascii") for sign in SIGNS]
+        flags += [0 if every_end else FLAG_SINGLEMATCH for every_end in EVERY_END]
         self.database = compile_database(expressions, flags, self._entries, cache_dir)
         # A source-code signal is one line's end: none may join another's run.
         self._scanner = Scanner(
             self.database,
             [0 if e.rule.aggregate is not None else RUN_GAP for e in self._entries]
-            + [0] * len(ENCODED_SIGNALS),
+            + [0] * len(SIGNS),
         )
-        # The last plain scan's signs of encoded runs: kind -> where its first sign ends.
-        self._signs: dict[int, int] = {}
+        # The last plain scan's signs of encoded runs: kind -> where they end (normalize.py).
+        self._signs: dict[int, list[int]] = {}
         self._deadline: float | None = None
         self.incomplete = False  # the last scan stopped at its deadline
-        self._entropies: dict[tuple[int, int], float] = {}  # per scan: (start, end) -> bits
+        # Per scan, by value: entropy in bits, whether a filler, validator verdicts.
+        self._entropies: dict[str, float] = {}
+        self._fillers: dict[str, bool] = {}
         # Per scan: spans that a rule needing a keyword found next to its keyword but whose
         # check failed ("TFN: 066 303 497" with a wrong check digit). The label says what the
         # value is, so a rule that reports a bare shape (a German phone number) does not get it.
         self._claimed: list[tuple[int, int]] = []
-        self._validated: dict[tuple[str | None, str], bool] = {}  # per scan: validator verdicts
+        self._validated: dict[tuple[str | None, str], bool] = {}
 
     def hyperscan_input(self) -> tuple[list[bytes], list[int]]:
         """The database's expressions and their flags: entry i is pattern id i."""
@@ -353,8 +362,9 @@ class Engine:
         characters removed, compatibility forms and look-alike letters folded) and each run of
         it in a common encoding decoded: a value found only there is reported at the span of the
         original text it came from (the whole run, for a decoded one), with the masked preview
-        and hash of the value as read. ASCII text with no escape and no long token costs one
-        check more than the plain scan.
+        and hash of the value as read. Both are done only where the plain scan saw their signs
+        (detectors/normalize.py: a character that normalisation changes, an encoded-looking
+        token or escape), so that most text costs one Hyperscan call.
         """
         self._signs = {}
         self.incomplete = False
@@ -362,11 +372,10 @@ class Engine:
         findings = self._scan_plain(text)
         signs = self._signs  # the original's; the scans below find their own
         self._signs = {}
-        ascii_text = text.isascii()
-        if (ascii_text and not signs) or self._past_deadline():
+        if not signs or self._past_deadline():
             return findings
         extra: list[Finding] = []
-        normalized = None if ascii_text else normalize(text)
+        normalized = normalize(text) if signs.pop(CHANGING, None) else None
         if normalized is not None:
             for f in self._scan_plain(normalized.text):
                 start, end = normalized.span(f.start, f.end)
@@ -409,6 +418,8 @@ class Engine:
             begin = owned
         if self._entropies:
             self._entropies.clear()
+        if self._fillers:
+            self._fillers.clear()
         if self._claimed:
             candidates = _unclaimed(candidates, self._claimed)
             self._claimed.clear()
@@ -465,10 +476,8 @@ class Engine:
         bounded = self._deadline is not None
         for entry_id, runs in runs_by_entry.items():
             if entry_id >= signals:
-                kind = SIGNAL_KINDS[entry_id - signals]
-                first = self._signs.get(kind)
-                if first is None or runs[0] < first:
-                    self._signs[kind] = runs[0]
+                # Each end its own run (gap 0); a later window's come after an earlier one's.
+                self._signs.setdefault(SIGN_KINDS[entry_id - signals], []).extend(runs[1::2])
                 continue
             if bounded and self._past_deadline():
                 return
@@ -519,22 +528,27 @@ class Engine:
         required = entry.keyword_required
         if required and not _keyword_near(entry, text, start, end):
             return None
+        # What depends on the value alone is judged once per scan and value: several rules
+        # often match the same span, and a text may repeat a value thousands of times.
         entropy_min = entry.entropy_min
         if entropy_min is not None:
-            # Several generic rules often match the same value: compute its entropy once.
             entropies = self._entropies
-            entropy = entropies.get((start, end))
+            entropy = entropies.get(value)
             if entropy is None:
-                entropy = entropies[(start, end)] = shannon_entropy(value)
+                entropy = entropies[value] = shannon_entropy(value)
             if entropy < entropy_min:
                 return None
-        if entry.secret and is_filler(value):
-            return None
+        if entry.secret:
+            fillers = self._fillers
+            filler = fillers.get(value)
+            if filler is None:
+                filler = fillers[value] = is_filler(value)
+            if filler:
+                return None
         level = entry.level
         validator = entry.validator
         if validator is not None:
-            # A value repeated through the text is validated once per scan: the checksums of
-            # phone numbers and national ids cost tens of microseconds each.
+            # The checksums of phone numbers and national ids cost tens of microseconds each.
             validated = self._validated
             key = (entry.rule.validator, value)
             valid = validated.get(key)

@@ -32,7 +32,7 @@ import html
 import quopri
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from urllib.parse import unquote
 
@@ -182,6 +182,38 @@ class _Builder:
             self.add_fixed(folded, origin)
 
 
+def _changing_characters_sign() -> str:
+    """A Hyperscan expression (over UTF-8 bytes) matching any non-ASCII character that is not
+    one of the common ones known to stay as they are: the sign that a text needs normalising.
+
+    Most non-ASCII text in prompts is accented Latin letters, dashes, quotes and currency
+    signs, which normalisation leaves alone; looked for in the scan every text gets, such text
+    costs no normalisation pass. The common characters that stay are found with `fold` itself.
+    """
+    common = [chr(code) for code in (*range(0xA0, 0x250), *range(0x2010, 0x2040), 0x20AC)]
+    stable = {c.encode("utf-8") for c in common if fold(c) == c}
+    continuation = range(0x80, 0xC0)
+
+    def others(allowed: set[int]) -> str:
+        return "[" + "".join(f"\\x{b:02x}" for b in continuation if b not in allowed) + "]"
+
+    alternatives = []
+    for lead in range(0xC2, 0xF5):
+        prefix = f"\\x{lead:02x}"
+        under = [c for c in stable if c[0] == lead]
+        if not under:
+            alternatives.append(prefix)
+        elif lead < 0xE0:  # two bytes
+            alternatives.append(prefix + others({c[1] for c in under}))
+        else:  # three bytes (no common character takes four)
+            for second in continuation:
+                thirds = {c[2] for c in under if c[1] == second}
+                middle = f"\\x{second:02x}"
+                alternatives.append(prefix + middle + (others(thirds) if thirds else ""))
+    return "(?:" + "|".join(alternatives) + ")"
+
+
+CHANGING_SIGN = _changing_characters_sign()
 _REVERSED_RUN = re.compile("\u202e([^\u202c\n]*)\u202c?")
 
 
@@ -245,29 +277,37 @@ def _forward(text: str, begin: int, end: int, out: _Builder, changed_runs: re.Pa
 
 # --- encoded runs --------------------------------------------------------------------------------
 
-# Hyperscan expressions the engine adds to its database (single match, exact): one of them
-# matching is the sign that a text may hold an encoded run worth decoding, found in the scan
-# every text gets anyway, so that a text without one pays nothing more. Base64 and hex are
-# looked for as encodings of printable ASCII (a base64 quad of three bytes under 0x80 starts
-# with one of I-Z a-f and goes on with one of A-H Q-X g-n w-z 0-3), which random tokens seldom are.
+# Hyperscan expressions the engine adds to its database (exact): each is the sign that a text
+# may hold an encoded run of one kind worth decoding, found in the scan every text gets anyway,
+# so that a text without one pays nothing more. Base64 and hex are looked for as encodings of
+# printable ASCII (a base64 quad of three bytes under 0x80 starts with one of I-Z a-f and goes
+# on with one of A-H Q-X g-n w-z 0-3), which random tokens seldom are; their sign runs on to
+# the end of the token, so that it ends once per token that holds one, just past the token.
 BASE64_TEXT = r"(?:[I-Za-f][A-HQ-Xg-nw-z0-3][A-Za-z0-9+/_-]{2}){4}"
 HEX_TEXT = r"(?:[2-7][0-9A-Fa-f]){8}"
-# Each sign with the kind of run it announces: ENCODED_SIGNALS[i] announces SIGNAL_KINDS[i].
+_TOKEN_CHARS = "A-Za-z0-9+/_-"
+TOKEN_SIGN = rf"(?:{BASE64_TEXT}|{HEX_TEXT})[{_TOKEN_CHARS}]*={{0,2}}(?:[^={_TOKEN_CHARS}]|\z)"
+# ENCODED_SIGNALS[i] announces a run of the kind SIGNAL_KINDS[i].
 ENCODED_SIGNALS = (
-    BASE64_TEXT,
-    HEX_TEXT,
+    TOKEN_SIGN,
     r"%[0-9A-Fa-f]{2}",
     r"&#?[A-Za-z0-9]{1,10};",
     r"\\[ux][0-9A-Fa-f]{2}",
     r"=[0-9A-F]{2}[^\s=]{0,16}=[0-9A-F]{2}",
 )
 BASE64_OR_HEX, PERCENT, ENTITY, ESCAPE, QUOTED_PRINTABLE = range(5)
-SIGNAL_KINDS = (BASE64_OR_HEX, BASE64_OR_HEX, PERCENT, ENTITY, ESCAPE, QUOTED_PRINTABLE)
+SIGNAL_KINDS = (BASE64_OR_HEX, PERCENT, ENTITY, ESCAPE, QUOTED_PRINTABLE)
+# Every sign the engine's database holds, in order, with its kind: the encoded runs', then
+# CHANGING, a character that normalisation changes; and whether the engine needs every end of
+# the sign (one per token) or only the first.
+CHANGING = 5
+SIGNS = (*ENCODED_SIGNALS, CHANGING_SIGN)
+SIGN_KINDS = (*SIGNAL_KINDS, CHANGING)
+EVERY_END = (True, False, False, False, False, False)
 
-# One token of base64, base64url or hex characters, with base64's padding. Every run pattern
-# starts at a token's first character only (the lookbehind), so that a search is one pass over
-# the text rather than one attempt per character of every long word.
-_BASE64_RUN = re.compile(rf"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{{{MIN_ENCODED_RUN},}}={{0,2}}")
+# A token of base64, base64url or hex characters, read backwards from its end.
+_TOKEN_REVERSED = re.compile(f"={{0,2}}[{_TOKEN_CHARS}]*")
+_TOKEN_SIGN = re.compile(TOKEN_SIGN.replace("\\z", "\\Z"))
 _HEX = re.compile(r"(?:[0-9A-Fa-f]{2})+")
 _BASE64URL_ONLY = re.compile(r"[-_]")
 # Tokens holding escapes: percent (URL), entities (HTML), backslash (JSON, C), '=XX' (QP).
@@ -359,30 +399,38 @@ def _decode_quoted_printable(run: str) -> str | None:
     return decoded if decoded is not None and decoded != run else None
 
 
-def decoded_runs(text: str, signs: dict[int, int] | None = None) -> list[tuple[str, int, int]]:
+def decoded_runs(
+    text: str, signs: dict[int, list[int]] | None = None
+) -> list[tuple[str, int, int]]:
     """The encoded runs of the text that decode (one level) to readable text, as
     (decoded text, start, end) with the run's span in the original; bounded in number and size.
 
-    `signs` maps a kind of run (BASE64_OR_HEX ...) to where the first of its signs in the text
-    ends (ENCODED_SIGNALS, as the engine's Hyperscan scan reports it): only those kinds are
-    searched for, from the line of that sign on. A run of a kind decodes only if it holds that
-    kind's sign, so none is missed. None: every kind, from the start.
+    `signs` maps a kind of run (BASE64_OR_HEX ...) to where its signs (ENCODED_SIGNALS) end in
+    the text, as the engine's Hyperscan scan reports them: for base64 and hex, the end of every
+    token that holds one (the token is decoded); for the other kinds, the first (the kind's
+    runs are searched for from the line of that sign on). A run decodes only if it holds its
+    kind's sign, so none is missed. None: the signs are looked for here.
     """
     if signs is None:
-        signs = dict.fromkeys(range(len(_SEARCHES)), 0)
+        signs = _signs(text)
     found: list[tuple[str, int, int]] = []
     budget = MAX_DECODED_CHARS
     attempts = MAX_DECODE_ATTEMPTS
-    for kind, first_end in sorted(signs.items()):
-        pattern, decode = _SEARCHES[kind]
-        # From the start of the line the sign is on (the line before, for quoted-printable,
-        # whose soft line breaks may join a run to the line above): no run holds a line break
-        # otherwise, and none before the sign's line holds a sign.
-        start = text.rfind("\n", 0, max(0, first_end - _SIGN_SPAN)) + 1
-        if kind == QUOTED_PRINTABLE and start:
-            start = text.rfind("\n", 0, start - 1) + 1
-        for match in pattern.finditer(text, start):
-            run = match.group()
+    for kind, ends in sorted(signs.items()):
+        if kind == BASE64_OR_HEX:
+            matches: Iterator[tuple[int, int]] = (_token_before(text, end) for end in ends)
+            decode: Callable[[str], str | None] = _decode_base64_or_hex
+        else:
+            pattern, decode = _SEARCHES[kind]
+            # From the start of the line the sign is on (the line before, for quoted-printable,
+            # whose soft line breaks may join a run to the line above): no run holds a line
+            # break otherwise, and none before the sign's line holds a sign.
+            start = text.rfind("\n", 0, max(0, ends[0] - _SIGN_SPAN)) + 1
+            if kind == QUOTED_PRINTABLE and start:
+                start = text.rfind("\n", 0, start - 1) + 1
+            matches = (match.span() for match in pattern.finditer(text, start))
+        for run_start, run_end in matches:
+            run = text[run_start:run_end]
             attempts -= 1
             if len(run) > budget or attempts < 0:
                 return found
@@ -392,20 +440,50 @@ def decoded_runs(text: str, signs: dict[int, int] | None = None) -> list[tuple[s
                 continue
             if decoded is None:
                 continue
-            found.append((decoded, match.start(), match.end()))
+            found.append((decoded, run_start, run_end))
             budget -= len(run)
             if len(found) >= MAX_DECODED_RUNS:
                 return found
     return found
 
 
-# Per kind of run: the search for its runs and their decoder, in the order of the kinds.
-_SEARCHES: tuple[tuple[re.Pattern[str], Callable[[str], str | None]], ...] = (
-    (_BASE64_RUN, _decode_base64_or_hex),
-    (_PERCENT_RUN, _decode_percent),
-    (_ENTITY_RUN, _decode_entities),
-    (_ESCAPE_RUN, _decode_escapes),
-    (_QP_RUN, _decode_quoted_printable),
-)
-# The longest match of any sign, in characters: a sign starts at most this far before its end.
+def _signs(text: str) -> dict[int, list[int]]:
+    """The signs of the text, as the engine's scan would report them (Python's `re` and
+    Hyperscan agree on these expressions)."""
+    signs: dict[int, list[int]] = {}
+    for kind, expression in zip(SIGNAL_KINDS, ENCODED_SIGNALS, strict=True):
+        pattern = _TOKEN_SIGN if kind == BASE64_OR_HEX else re.compile(expression)
+        ends = [match.end() for match in pattern.finditer(text)]
+        if ends:
+            signs[kind] = ends if EVERY_END[kind] else ends[:1]
+    return signs
+
+
+def _token_before(text: str, end: int) -> tuple[int, int]:
+    """The span of the token whose sign ends at `end` (just past the token, or at its end)."""
+    if end and end <= len(text) and not _is_token_char(text[end - 1]):
+        end -= 1
+    # Read backwards in growing pieces: a token is short, or it is an encoded file.
+    piece = 256
+    while True:
+        low = max(0, end - piece)
+        length = _TOKEN_REVERSED.match(text[low:end][::-1]).end()  # type: ignore[union-attr]
+        if length < end - low or low == 0:
+            return end - length, end
+        piece *= 16
+
+
+def _is_token_char(char: str) -> bool:
+    return char.isascii() and (char.isalnum() or char in "+/_-=")
+
+
+# Per kind of run other than base64 and hex: the search for its runs and their decoder.
+_SEARCHES: dict[int, tuple[re.Pattern[str], Callable[[str], str | None]]] = {
+    PERCENT: (_PERCENT_RUN, _decode_percent),
+    ENTITY: (_ENTITY_RUN, _decode_entities),
+    ESCAPE: (_ESCAPE_RUN, _decode_escapes),
+    QUOTED_PRINTABLE: (_QP_RUN, _decode_quoted_printable),
+}
+# The longest match of any of those signs, in characters: one starts at most this far before
+# its end.
 _SIGN_SPAN = 40

@@ -32,6 +32,7 @@ from detectors.dictionary import Dictionary
 from detectors.findings import Finding
 from detectors.hyperscan_db import (
     FLAG_CASELESS,
+    FLAG_MULTILINE,
     FLAG_PREFILTER,
     FLAG_SINGLEMATCH,
     PLATFORM,
@@ -60,6 +61,7 @@ from detectors.pattern_shape import (
 )
 from detectors.rules import CREDENTIAL_CATEGORIES, Keywords, Rule, RuleError, load_catalogue
 from detectors.source_code import code_blocks
+from detectors.tables import header_sign, labelled_columns
 
 ALLOWLIST_FILE = PACKAGE_DIR / "allowlist.yaml"
 
@@ -78,6 +80,9 @@ WIDE = 512
 CONFIDENCE_LEVELS = ("low", "medium", "high")
 _LEVEL = {name: level for level, name in enumerate(CONFIDENCE_LEVELS)}
 _TOP = len(CONFIDENCE_LEVELS) - 1
+
+# The kind of the table sign in Engine._signs, after detectors/normalize.py's kinds.
+TABLE = len(SIGN_KINDS)
 
 # Ends of one pattern closer than this many bytes join one run: a token of 40 characters
 # ends a prefilter match at each of its last characters, and one window covers them all.
@@ -309,12 +314,27 @@ class Engine:
         self._signals = len(self._entries)
         expressions += [sign.encode("ascii") for sign in SIGNS]
         flags += [0 if every_end else FLAG_SINGLEMATCH for every_end in EVERY_END]
+        # And the sign of a table column named by a keyword of a rule that needs one (a value
+        # rows below its header has no label of its own: detectors/tables.py). A confidential
+        # marking's keywords (`document`, `email`) are the words near it, no column's name.
+        names = sorted(
+            {
+                k
+                for r in self.rules
+                if r.context == "required" and r.category != "confidential"
+                for k in r.keywords
+            }
+        )
+        self._column_names = Keywords(names) if names else None
+        if names:
+            expressions.append(header_sign(names).encode("utf-8"))
+            flags.append(FLAG_CASELESS | FLAG_MULTILINE)
         self.database = compile_database(expressions, flags, self._entries, cache_dir)
         # A source-code signal is one line's end: none may join another's run.
         self._scanner = Scanner(
             self.database,
             [0 if e.rule.aggregate is not None else RUN_GAP for e in self._entries]
-            + [0] * len(SIGNS),
+            + [0] * (len(SIGNS) + 1),
         )
         # The last plain scan's signs of encoded runs: kind -> where they end (normalize.py).
         self._signs: dict[int, list[int]] = {}
@@ -362,9 +382,11 @@ class Engine:
         characters removed, compatibility forms and look-alike letters folded) and each run of
         it in a common encoding decoded: a value found only there is reported at the span of the
         original text it came from (the whole run, for a decoded one), with the masked preview
-        and hash of the value as read. Both are done only where the plain scan saw their signs
-        (detectors/normalize.py: a character that normalisation changes, an encoded-looking
-        token or escape), so that most text costs one Hyperscan call.
+        and hash of the value as read. A pasted table's cells under a header that names them
+        are scanned as labelled values too (detectors/tables.py). Each is done only where the
+        plain scan saw its sign (a character that normalisation changes, an encoded-looking
+        token or escape, a header cell that is a keyword), so most text costs one Hyperscan
+        call.
         """
         self._signs = {}
         self.incomplete = False
@@ -376,6 +398,13 @@ class Engine:
             return findings
         extra: list[Finding] = []
         normalized = normalize(text) if signs.pop(CHANGING, None) else None
+        names = self._column_names
+        headers = signs.pop(TABLE, None)
+        labelled = labelled_columns(text, names, headers) if headers and names else None
+        if labelled is not None:
+            for f in self._scan_plain(labelled.text):
+                start, end = labelled.span(f.start, f.end)
+                extra.append(f._replace(start=start, end=end))
         if normalized is not None:
             for f in self._scan_plain(normalized.text):
                 start, end = normalized.span(f.start, f.end)
@@ -477,7 +506,8 @@ class Engine:
         for entry_id, runs in runs_by_entry.items():
             if entry_id >= signals:
                 # Each end its own run (gap 0); a later window's come after an earlier one's.
-                self._signs.setdefault(SIGN_KINDS[entry_id - signals], []).extend(runs[1::2])
+                kind = SIGN_KINDS[entry_id - signals] if entry_id - signals < len(SIGNS) else TABLE
+                self._signs.setdefault(kind, []).extend(runs[1::2])
                 continue
             if bounded and self._past_deadline():
                 return

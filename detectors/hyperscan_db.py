@@ -20,6 +20,7 @@ VERSION: str = metadata.version("hyperscan")
 FLAG_CASELESS = hyperscan.HS_FLAG_CASELESS
 FLAG_SINGLEMATCH = hyperscan.HS_FLAG_SINGLEMATCH
 FLAG_PREFILTER = hyperscan.HS_FLAG_PREFILTER
+FLAG_MULTILINE = hyperscan.HS_FLAG_MULTILINE
 
 # UTF-8 continuation bytes: a str index counts the bytes before it that are not one of these.
 _CONTINUATION = bytes(range(0x80, 0xC0))

@@ -1,0 +1,138 @@
+"""Column headers as labels: a value in a pasted table (CSV, TSV, `;`- or `|`-separated) is
+named by its column's header, however many rows below it stands.
+
+A customer list pasted as CSV holds its identifiers rows away from the word that names them
+(`steuer_id`, `bsn`): farther than any keyword window, and never on the line a rule that needs
+a label looks at. `labelled_columns` rewrites each cell of a column whose header is a rule's
+keyword as a line of its own, `<header>: <cell>`, so that the engine scans it as the labelled
+value it is and reports it at the cell's span.
+
+A table is a block of consecutive lines with the same number (one or more) of one delimiter,
+the one its first line, the header, holds most of. Quoted delimiters are not parsed: a cell
+holding one shifts the columns of its row. Tables are read only from where the engine's scan
+saw a header cell that is a keyword (`header_sign`), and the rewriting is bounded in cells and
+characters.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from detectors.rules import Keywords
+
+DELIMITERS = (",", ";", "\t", "|")
+# The longest header cell read as a name, in characters.
+MAX_HEADER_CELL = 64
+# Bounds of the rewritten text per scan: cells, and characters.
+MAX_LABELLED_CELLS = 20_000
+MAX_LABELLED_CHARS = 1 << 20
+
+
+def header_sign(keywords: Iterable[str]) -> str:
+    """A Hyperscan expression (UTF-8, caseless, multi-line) for a table cell that is one of the
+    keywords: next to a delimiter or a line's end on both sides, quotes and spaces allowed; a
+    space, hyphen or underscore in a keyword matches any of the three."""
+    names = sorted({k.lower() for k in keywords}, key=len, reverse=True)
+    alternatives = "|".join(
+        "".join("[-_ ]" if c in " -_" else re.escape(c) for c in name) for name in names
+    )
+    edge = "[ \\t]*[\"']?[ \\t]*"
+    return f"(?:^|[,;|\\t]){edge}(?:{alternatives}){edge}(?:[,;|\\t]|\\r?$)"
+
+
+@dataclass(frozen=True, slots=True)
+class Labelled:
+    """The cells of named columns, each on a line of its own after its header, and where each
+    cell came from in the original text."""
+
+    text: str
+    lines: list[int]  # where each line starts in `text`
+    starts: list[int]  # where its cell starts
+    origins: list[int]  # where that cell starts in the original
+    lengths: list[int]  # the cell's length
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """The original span of a finding at text[start:end], cut to its cell."""
+        i = bisect.bisect_right(self.lines, start) - 1
+        cell_start = self.starts[i]
+        first = max(start, cell_start) - cell_start
+        last = min(end - cell_start, self.lengths[i])
+        origin = self.origins[i]
+        return origin + first, origin + max(last, first + 1)
+
+
+def labelled_columns(text: str, names: Keywords, signs: list[int]) -> Labelled | None:
+    """Every cell below a header that `names` knows, as `<header>: <cell>` lines; None when
+    the text has no such column. `signs` are where header cells that are names end
+    (`header_sign`, as the engine's scan reports them): each one's line is a table's header."""
+    pieces: list[str] = []
+    line_starts: list[int] = []
+    starts: list[int] = []
+    origins: list[int] = []
+    lengths: list[int] = []
+    size = 0
+    done = -1  # the end of the last table read: a header inside it was read with it
+    for sign in signs:
+        header_start = text.rfind("\n", 0, max(0, sign - 1)) + 1
+        if header_start <= done:
+            continue
+        header_end = _line_end(text, header_start)
+        header = text[header_start:header_end]
+        counts = [header.count(d) for d in DELIMITERS]
+        count = max(counts)
+        delimiter = DELIMITERS[counts.index(count)]
+        named = _named_columns(header.split(delimiter), names) if count else []
+        row_start = header_end + 1
+        while named and row_start < len(text):
+            row_end = _line_end(text, row_start)
+            if text.count(delimiter, row_start, row_end) != count:
+                break
+            cells = text[row_start:row_end].split(delimiter)
+            cell_offsets = [0]
+            for cell in cells:
+                cell_offsets.append(cell_offsets[-1] + len(cell) + 1)
+            for column, label in named:
+                cell = cells[column]
+                if not cell.strip():
+                    continue
+                if len(starts) >= MAX_LABELLED_CELLS or size > MAX_LABELLED_CHARS:
+                    return _labelled(pieces, line_starts, starts, origins, lengths)
+                prefix = f"{label}: "
+                line_starts.append(size)
+                starts.append(size + len(prefix))
+                origins.append(row_start + cell_offsets[column])
+                lengths.append(len(cell))
+                pieces.append(prefix + cell)
+                size += len(prefix) + len(cell) + 1
+            row_start = row_end + 1
+        done = row_start - 1
+    return _labelled(pieces, line_starts, starts, origins, lengths)
+
+
+def _line_end(text: str, start: int) -> int:
+    end = text.find("\n", start)
+    return end if end >= 0 else len(text)
+
+
+def _labelled(
+    pieces: list[str], lines: list[int], starts: list[int], origins: list[int], lengths: list[int]
+) -> Labelled | None:
+    return Labelled("\n".join(pieces), lines, starts, origins, lengths) if pieces else None
+
+
+def _named_columns(cells: list[str], names: Keywords) -> list[tuple[int, str]]:
+    """(column, label) of each header cell that is a name, read with its underscores as spaces
+    or as hyphens (`tax_id` as `tax id`, `steuer_id` as `steuer-id`)."""
+    named = []
+    for column, raw in enumerate(cells):
+        cell = raw.strip().strip("\"'").strip()
+        if not cell or len(cell) > MAX_HEADER_CELL:
+            continue
+        for reading in dict.fromkeys((cell, cell.replace("_", " "), cell.replace("_", "-"))):
+            if names.near(reading, 0, len(reading)):
+                named.append((column, reading))
+                break
+    return named

@@ -29,18 +29,30 @@ def kafka_bootstrap(settings: Settings) -> str:
 
 def build_engine(settings: Settings, **overrides: Any) -> Engine:
     """The detection engine the settings describe: the catalogue, the extra rules and the
-    tenant dictionaries, compiled (or loaded from the disk cache)."""
+    tenant dictionaries, compiled (or loaded from the disk cache: the checked catalogue with
+    its patterns' shapes, and the Hyperscan database)."""
+    from detectors import catalogue_cache
     from detectors.dictionary import Dictionary
     from detectors.engine import Engine
-    from detectors.rules import load_catalogue
+    from detectors.rules import read_catalogue
 
-    return Engine(
-        load_catalogue(settings.rules),
+    files = read_catalogue(settings.rules)
+    key = catalogue_cache.cache_key(files)
+    catalogue = catalogue_cache.read(settings.cache_dir, key)
+    cached = catalogue is not None
+    if catalogue is None:
+        catalogue = catalogue_cache.derive(files)
+    engine = Engine(
+        catalogue.rules,
+        shapes=catalogue.shapes,
         hash_key=settings.hash_key_bytes,
         dictionaries=[Dictionary.from_file(p) for p in settings.dictionaries],
         cache_dir=settings.cache_dir,
         **overrides,
     )
+    if not cached:  # stored once Hyperscan has accepted every pattern of it too
+        catalogue_cache.write(settings.cache_dir, key, catalogue)
+    return engine
 
 
 def load_policies(settings: Settings) -> PolicyStore:

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import IO, Any
 
 import orjson
-from tqdm import tqdm
 
 from airlock.config import Settings
 from airlock.startup import build_engine
@@ -161,9 +160,7 @@ def _documents(paths: list[Path], jsonl: bool) -> Iterator[Document | InputError
         with stream:
             size = path.stat().st_size if str(path) != "-" else 0
             show = sys.stderr.isatty() and (size > PROGRESS_BYTES or str(path) == "-")
-            with tqdm(
-                total=size or None, unit="B", unit_scale=True, disable=not show, file=sys.stderr
-            ) as progress:
+            with _progress(size, show) as progress:
                 if not jsonl:
                     data = stream.read()
                     progress.update(len(data))
@@ -173,6 +170,29 @@ def _documents(paths: list[Path], jsonl: bool) -> Iterator[Document | InputError
                     progress.update(len(raw))
                     if raw.strip():
                         yield _parse_line(raw, f"{path}:{number}", number)
+
+
+class _NoProgress:
+    """The progress bar when none shows."""
+
+    def __enter__(self) -> _NoProgress:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        return None
+
+    def update(self, _count: int) -> None:
+        return None
+
+
+def _progress(total: int, show: bool) -> Any:
+    """A progress bar of `total` bytes (0: unknown) on standard error, or none; tqdm is imported
+    only to show one (it costs a scan of one prompt a tenth of its start-up)."""
+    if not show:
+        return _NoProgress()
+    from tqdm import tqdm
+
+    return tqdm(total=total or None, unit="B", unit_scale=True, file=sys.stderr)
 
 
 def _parse_line(raw: bytes, where: str, number: int) -> Document | InputError:

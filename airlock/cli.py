@@ -8,6 +8,8 @@ import os
 import sys
 from collections.abc import Sequence
 
+from airlock.startup import collection_paused
+
 # Each subcommand, and the module that registers it: the module exposes
 # `add_parser(subparsers)`, which registers its subcommands and sets `handler` (a function
 # taking the parsed namespace and returning the exit status). A command imports only its own
@@ -41,7 +43,9 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else list(argv)
     command = arguments[0] if arguments else None
-    args = build_parser(command).parse_args(arguments)
+    with collection_paused():  # the command's imports
+        parser = build_parser(command)
+    args = parser.parse_args(arguments)
     try:
         status: int = args.handler(args)
     except BrokenPipeError:

@@ -20,14 +20,12 @@ import os
 import re
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-import yaml
-
-from detectors import PACKAGE_DIR, validators
+from detectors import PACKAGE_DIR
 from detectors.dictionary import Dictionary
 from detectors.findings import Finding
 from detectors.hyperscan_db import (
@@ -137,6 +135,9 @@ class _Entry:
     value_group: int = field(init=False)  # the group of the value in `regex`; 0: the match
     whole_group: int = field(init=False)  # the original match in `anchored`
     anchored_value_group: int = field(init=False)  # the value in `anchored`
+    # The rule's validator, from detectors/validators.py: imported with the first regex that
+    # needs one, as python-stdnum's modules take a sixth of a short scan's start-up.
+    validator: Callable[[str], bool] | None = field(init=False)
 
     # Read from the rule once, for the few Python steps each hit takes.
     every_end: bool = field(init=False)  # Hyperscan reports every match end (see _every_end)
@@ -147,7 +148,6 @@ class _Entry:
     keyword_required: bool = field(init=False)
     window: int = field(init=False)
     entropy_min: float | None = field(init=False)
-    validator: validators.Validator | None = field(init=False)
     level: int = field(init=False)  # the rule's confidence, as an index of CONFIDENCE_LEVELS
 
     def __post_init__(self) -> None:
@@ -158,6 +158,7 @@ class _Entry:
             "value_group": 0,
             "whole_group": 0,
             "anchored_value_group": 0,
+            "validator": None,
             "every_end": self._every_end(),
             "aggregate": rule.aggregate is not None,
             "allow": rule.allow,
@@ -166,15 +167,14 @@ class _Entry:
             "keyword_required": rule.keyword_finder is not None and rule.context == "required",
             "window": rule.window,
             "entropy_min": rule.entropy_min,
-            "validator": validators.REGISTRY[rule.validator] if rule.validator else None,
             "level": _LEVEL[rule.confidence],
         }
         for name, value in derived.items():
             object.__setattr__(self, name, value)
 
     def compile(self) -> re.Pattern[str]:
-        """The confirming regex, compiled (with the anchored one and their groups) the first
-        time the entry fires; the scan reads `regex or compile()`."""
+        """The confirming regex, compiled (with the anchored one, their groups and the
+        validator) the first time the entry fires; the scan reads `regex or compile()`."""
         rule = self.rule
         if self.term:
             regex = _term_regex(self.term, rule.caseless)
@@ -182,7 +182,13 @@ class _Entry:
             regex = re.compile(rule.patterns[self.pattern_index], rule.flags)
         source = self.anchored_source
         anchored = None if source is None else re.compile(source, self.anchored_flags)
+        validator = None
+        if rule.validator is not None:
+            from detectors.validators import REGISTRY
+
+            validator = REGISTRY[rule.validator]
         derived: dict[str, Any] = {
+            "validator": validator,
             "anchored": anchored,
             # The value's group when the regex names one (?P<value>...), else 0: the match.
             "value_group": regex.groupindex.get("value", 0),
@@ -290,16 +296,38 @@ def is_filler(value: str) -> bool:
 class Allowlist:
     """Documented example values and placeholder markers that are never findings."""
 
-    def __init__(self, path: Path = ALLOWLIST_FILE) -> None:
-        document = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
-        if not isinstance(document, dict) or set(document) != {"values", "placeholder_markers"}:
-            raise RuleError(f"{path}: expected the keys 'values' and 'placeholder_markers'")
-        self.values = frozenset(document["values"])
-        self.markers = tuple(str(marker).lower() for marker in document["placeholder_markers"])
+    def __init__(
+        self,
+        path: Path = ALLOWLIST_FILE,
+        *,
+        data: bytes | None = None,
+        listed: tuple[Iterable[Any], Iterable[Any]] | None = None,
+    ) -> None:
+        """The allow list of the YAML file at `path` (of `data`, its bytes, when read already),
+        or of `listed`, the (values, placeholder markers) of one read before (`listed()`, which
+        the start-up cache keeps)."""
+        if listed is None:
+            import yaml  # a start from the start-up cache needs no YAML
+
+            text = (path.read_bytes() if data is None else data).decode("utf-8")
+            document = yaml.load(text, Loader=yaml.CSafeLoader)
+            if not isinstance(document, dict) or set(document) != {
+                "values",
+                "placeholder_markers",
+            }:
+                raise RuleError(f"{path}: expected the keys 'values' and 'placeholder_markers'")
+            listed = (document["values"], document["placeholder_markers"])
+        values, markers = listed
+        self.values = frozenset(values)
+        self.markers = tuple(str(marker).lower() for marker in markers)
         # Any marker in the lower-cased value, found by one search of their alternation: on a
         # short value, cheaper than looking for each in turn; on a long one (a PEM body), the
         # regex tries every marker at each character and str's own search wins.
         self._marker_search = re.compile("|".join(map(re.escape, self.markers)) or "(?!)").search
+
+    def listed(self) -> tuple[list[Any], list[str]]:
+        """The values and markers, as `Allowlist(listed=...)` takes them."""
+        return sorted(self.values, key=str), list(self.markers)
 
     def is_placeholder(self, value: str) -> bool:
         """Whether the value holds a placeholder marker, in any case."""
@@ -329,13 +357,15 @@ class Engine:
         dictionaries: Sequence[Dictionary] = (),
         cache_dir: Path | None = None,
         shapes: Sequence[tuple[PatternShape, ...]] | None = None,
+        allowlist: Allowlist | None = None,
     ) -> None:
-        """`shapes`: `pattern_shapes` of each rule, when known already (the start-up cache)."""
+        """`shapes` (`pattern_shapes` of each rule) and `allowlist`, when read already (the
+        start-up cache); the shipped allow list by default."""
         self.rules = list(rules) if rules is not None else load_catalogue()
         self.dictionaries = list(dictionaries)
         self.hash_key = hash_key
         self._keyed_hash = KeyedHash(hash_key)
-        self.allowlist = Allowlist()
+        self.allowlist = allowlist if allowlist is not None else Allowlist()
         self._entries: list[_Entry] = []
         if shapes is None:
             shapes = [pattern_shapes(rule) for rule in self.rules]

@@ -10,9 +10,7 @@ from pathlib import Path
 from re import _parser as sre_parse  # type: ignore[attr-defined]
 from typing import Any, NamedTuple
 
-import yaml
-
-from detectors import PACKAGE_DIR, validators
+from detectors import PACKAGE_DIR
 
 RULES_DIR = PACKAGE_DIR / "rules"
 
@@ -205,8 +203,12 @@ def parse_rule(raw: Any, source: str) -> Rule:
     if raw.get("context") == "required" and not raw.get("keywords"):
         raise fail("context 'required' needs 'keywords'")
     validator = raw.get("validator")
-    if validator is not None and validator not in validators.REGISTRY:
-        known = ", ".join(sorted(validators.REGISTRY))
+    # Imported here, to check names: a start from the start-up cache never needs the module
+    # until a value is to be validated (detectors/engine.py, _Entry.compile).
+    from detectors.validators import REGISTRY
+
+    if validator is not None and validator not in REGISTRY:
+        known = ", ".join(sorted(REGISTRY))
         raise fail(f"unknown validator {validator!r}; known: {known}")
     label = raw.get("label", rule_id.upper().replace("-", "_").replace(".", "_"))
     if not _LABEL.fullmatch(label):
@@ -287,6 +289,8 @@ class RuleFile(NamedTuple):
 def load_file(path: Path, data: bytes | None = None) -> list[Rule]:
     """Load every rule of one YAML file (of `data`, its bytes, when read already): a mapping
     with a single key `rules`."""
+    import yaml  # here: a start from the start-up cache reads no YAML
+
     source = str(path)
     try:
         raw = path.read_bytes() if data is None else data

@@ -15,9 +15,12 @@ rules (`gitleaks dir FILE`), taking turns with Airlock's warm runs; it is instal
 `go install` into a folder of the user's cache (outside the checkout) the first time. Where
 that fails (no Go, no network) the output says so and still prints Airlock's figures.
 
+`--baseline DIR` times another source tree of Airlock too (a checkout or `git archive` of an
+older commit, run with PYTHONPATH=DIR by the same interpreter), taking turns with the others.
+
     python -m bench.startup                      # 15 warm runs each
     python -m bench.startup --runs 31 --gitleaks-version v8.30.1
-    python -m bench.startup --skip-gitleaks
+    python -m bench.startup --skip-gitleaks --baseline /tmp/airlock-before
 """
 
 from __future__ import annotations
@@ -107,6 +110,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=15, help="warm runs of each command")
     parser.add_argument("--gitleaks-version", default=GITLEAKS_VERSION)
     parser.add_argument("--skip-gitleaks", action="store_true")
+    parser.add_argument(
+        "--baseline", type=Path, help="another source tree of Airlock to time beside this one"
+    )
     args = parser.parse_args(argv)
 
     airlock = Path(sys.executable).with_name("airlock")
@@ -136,6 +142,10 @@ def main(argv: list[str] | None = None) -> int:
             "--report-path",
             str(work / "gitleaks.json"),
         ]
+        baseline_env = None
+        if args.baseline is not None:
+            baseline_env = dict(env, PYTHONPATH=str(args.baseline.resolve()))
+        load = os.getloadavg()[0]
         with StealMeter() as meter:
             cold = timed(scan, env, work, expected=0)
             for stale in cache.glob("catalogue-*.json"):
@@ -143,20 +153,32 @@ def main(argv: list[str] | None = None) -> int:
             catalogue_cold = timed(scan, env, work, expected=0)
             warm: list[Run] = []
             peer: list[Run] = []
+            before: list[Run] = []
             if gitleaks is not None:
                 timed(leaks, env, work, expected=0)  # its first start, not counted
-            for _ in range(args.runs):  # taking turns, so that both see the same machine
+            if baseline_env is not None:
+                timed(scan, baseline_env, work, expected=0)  # its own caches, not counted
+            for _ in range(args.runs):  # taking turns, so that all see the same machine
                 warm.append(timed(scan, env, work, expected=0))
                 if gitleaks is not None:
                     peer.append(timed(leaks, env, work, expected=0))
+                if baseline_env is not None:
+                    before.append(timed(scan, baseline_env, work, expected=0))
 
-    print(f"airlock scan of one prompt of {len(PROMPT)} characters; {meter.describe()}")
+    print(
+        f"airlock scan of one prompt of {len(PROMPT)} characters; load average {load:.1f} "
+        f"before; {meter.describe()}"
+    )
     print(describe("airlock, cold (no cache)", [cold]))
     print(describe("airlock, catalogue cold", [catalogue_cold]))
     print(describe("airlock, warm", warm))
     airlock_median = statistics.median(r.wall for r in warm)
     verdict = "met" if airlock_median < GOAL_S else "not met"
     print(f"goal: warm under {GOAL_S * 1000:.0f} ms: {verdict}")
+    if before:
+        print(describe(f"airlock of {args.baseline}", before))
+        ratio = statistics.median(r.wall for r in before) / airlock_median
+        print(f"baseline / this tree: {ratio:.2f}x the wall time")
     print(about_gitleaks)
     if peer:
         print(describe("gitleaks dir", peer))

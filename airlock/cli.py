@@ -43,7 +43,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else list(argv)
     command = arguments[0] if arguments else None
-    with collection_paused():  # the command's imports
+    with collection_paused(freeze=True):  # the command's imports, kept to the end
         parser = build_parser(command)
     args = parser.parse_args(arguments)
     try:

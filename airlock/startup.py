@@ -22,15 +22,19 @@ class StartError(Exception):
 
 
 @contextmanager
-def collection_paused() -> Iterator[None]:
+def collection_paused(freeze: bool = False) -> Iterator[None]:
     """Python's cyclic garbage collector held off while start-up builds what lives as long as
     the process (modules, the catalogue, the engine): those allocations free nothing, and the
-    collections they set off would take a tenth of a short `airlock scan`."""
+    collections they set off would take a tenth of a short `airlock scan`. With `freeze`, what
+    exists at the end is moved out of the collector's sight for good (gc.freeze, as the worker
+    does once loaded), so that neither the next collection nor the one at exit walks it."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        if freeze:
+            gc.freeze()
         if was_enabled:
             gc.enable()
 

@@ -396,6 +396,7 @@ def load_catalogue(paths: Iterable[Path] = ()) -> list[Rule]:
 # The fields that make a Rule (the others are derived from them), and those of them that hold
 # a tuple: a record of the start-up cache (detectors/catalogue_cache.py) stores them as lists.
 _RECORD_FIELDS = tuple(f.name for f in fields(Rule) if f.init and f.compare)
+_RECORD_KEYS = frozenset(_RECORD_FIELDS)
 _TUPLE_FIELDS = ("patterns", "keywords", "examples", "negative_examples")
 
 
@@ -410,7 +411,7 @@ def rule_record(rule: Rule) -> dict[str, Any]:
 
 def rule_from_record(record: dict[str, Any]) -> Rule:
     """The Rule of a `rule_record`; ValueError when the record has other fields."""
-    if not isinstance(record, dict) or set(record) != set(_RECORD_FIELDS):
+    if not isinstance(record, dict) or record.keys() != _RECORD_KEYS:
         raise ValueError("not a rule record")
     values = dict(record)
     for name in _TUPLE_FIELDS:

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.host import StealMeter
+from detectors import catalogue_cache
 
 GITLEAKS_MODULE = "github.com/zricethezav/gitleaks/v8"
 GITLEAKS_VERSION = "v8.30.1"
@@ -148,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
         load = os.getloadavg()[0]
         with StealMeter() as meter:
             cold = timed(scan, env, work, expected=0)
-            for stale in cache.glob("catalogue-*.json"):
+            for stale in cache.glob(f"{catalogue_cache.PREFIX}*"):
                 stale.unlink()
             catalogue_cold = timed(scan, env, work, expected=0)
             warm: list[Run] = []

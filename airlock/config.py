@@ -53,7 +53,8 @@ class Settings(BaseSettings):
     )
     cache_dir: Path = Field(
         default=Path.home() / ".cache" / "airlock",
-        description="Where compiled Hyperscan databases are cached (private: holds the terms).",
+        description="Where compiled Hyperscan databases and the checked catalogue are cached "
+        "(private: holds the terms and custom rules).",
     )
 
     # Kafka. With no bootstrap configured, every command uses the local broker that

@@ -20,14 +20,12 @@ import os
 import re
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-import yaml
-
-from detectors import PACKAGE_DIR, validators
+from detectors import PACKAGE_DIR
 from detectors.dictionary import Dictionary
 from detectors.findings import Finding
 from detectors.hyperscan_db import (
@@ -89,57 +87,130 @@ TABLE = len(SIGN_KINDS)
 RUN_GAP = 64
 
 
+class PatternShape(NamedTuple):
+    """What the engine reads from one rule pattern before any text: derived from the pattern's
+    parse tree by `pattern_shapes`, and kept with the catalogue in the start-up cache
+    (detectors/catalogue_cache.py), so a start with nothing changed parses no regex."""
+
+    expression: str  # the pattern as Hyperscan compiles it (pattern_shape.byte_counted)
+    width: int | None  # longest match in characters, when bounded by WIDE
+    reach: int | None  # characters past a match's end its lookaheads read; None: unbounded
+    single_line: bool  # no match holds a line break
+    anchored: str | None  # the source of pattern_shape.starts_within's regex; None: finditer
+    anchored_flags: int  # its flags (the pattern's own, inline ones included)
+
+
+def pattern_shapes(rule: Rule) -> tuple[PatternShape, ...]:
+    """The shape of each of the rule's patterns, in order."""
+    shapes = []
+    for pattern, regex in zip(rule.patterns, rule.compiled, strict=True):
+        width = max_width(regex, min(WIDE, OVERLAP))
+        if width is None and rule.max_width is not None:
+            width = rule.max_width if rule.max_width <= min(WIDE, OVERLAP) else None
+        anchored = (
+            None if width is None or rule.aggregate is not None else starts_within(regex, width)
+        )
+        shapes.append(
+            PatternShape(
+                byte_counted(pattern),
+                width,
+                lookahead_reach(regex),
+                single_line(regex),
+                None if anchored is None else anchored.pattern,
+                0 if anchored is None else anchored.flags,
+            )
+        )
+    return tuple(shapes)
+
+
 @dataclass(frozen=True, slots=True)
 class _Entry:
     """One expression of the Hyperscan database: a rule pattern or a dictionary term."""
 
     rule: Rule
     pattern_index: int
-    regex: re.Pattern[str] | None  # None for dictionary terms, compiled on first hit
+    expression: str  # what Hyperscan compiles for it
     width: int | None  # longest match in characters, when bounded by WIDE
     reach: int | None  # characters past a match's end its lookaheads read; None: unbounded
     single_line: bool  # no match holds a line break
     term: str = ""
-    # The regex behind a lazy gap of `width` characters (pattern_shape.starts_within): confirms
-    # a window trying only the starts a reported end allows. None: search with finditer.
-    anchored: re.Pattern[str] | None = None
+    # The source and flags of the regex behind a lazy gap of `width` characters
+    # (pattern_shape.starts_within): confirms a window trying only the starts a reported end
+    # allows. None: search with finditer.
+    anchored_source: str | None = None
+    anchored_flags: int = 0
 
-    # Read from the rule and the regexes once, for the few Python steps each hit takes.
-    every_end: bool = field(init=False)  # Hyperscan reports every match end (see _every_end)
-    aggregate: bool = field(init=False)  # a signal of an aggregate rule (source code)
+    # Compiled by `compile` on the entry's first hit, with what is read from them: most entries
+    # never fire in a process, and compiling every regex at start-up took a second.
+    regex: re.Pattern[str] | None = field(init=False)
+    anchored: re.Pattern[str] | None = field(init=False)
     value_group: int = field(init=False)  # the group of the value in `regex`; 0: the match
     whole_group: int = field(init=False)  # the original match in `anchored`
     anchored_value_group: int = field(init=False)  # the value in `anchored`
+    # The rule's validator, from detectors/validators.py: imported with the first regex that
+    # needs one, as python-stdnum's modules take a sixth of a short scan's start-up.
+    validator: Callable[[str], bool] | None = field(init=False)
+
+    # Read from the rule once, for the few Python steps each hit takes.
+    every_end: bool = field(init=False)  # Hyperscan reports every match end (see _every_end)
+    aggregate: bool = field(init=False)  # a signal of an aggregate rule (source code)
     allow: frozenset[str] = field(init=False)
     secret: bool = field(init=False)  # a credential rule: placeholders and fillers disqualify
     keywords: Keywords | None = field(init=False)
     keyword_required: bool = field(init=False)
     window: int = field(init=False)
     entropy_min: float | None = field(init=False)
-    validator: validators.Validator | None = field(init=False)
     level: int = field(init=False)  # the rule's confidence, as an index of CONFIDENCE_LEVELS
 
     def __post_init__(self) -> None:
         rule = self.rule
-        anchored = self.anchored
         derived: dict[str, Any] = {
+            "regex": None,
+            "anchored": None,
+            "value_group": 0,
+            "whole_group": 0,
+            "anchored_value_group": 0,
+            "validator": None,
             "every_end": self._every_end(),
             "aggregate": rule.aggregate is not None,
-            # The value's group when the regex names one (?P<value>...), else 0: the match.
-            "value_group": self.regex.groupindex.get("value", 0) if self.regex else 0,
-            "whole_group": anchored.groupindex[WHOLE] if anchored is not None else 0,
-            "anchored_value_group": anchored.groupindex.get("value", 0) if anchored else 0,
             "allow": rule.allow,
             "secret": rule.category in CREDENTIAL_CATEGORIES,
             "keywords": rule.keyword_finder,
             "keyword_required": rule.keyword_finder is not None and rule.context == "required",
             "window": rule.window,
             "entropy_min": rule.entropy_min,
-            "validator": validators.REGISTRY[rule.validator] if rule.validator else None,
             "level": _LEVEL[rule.confidence],
         }
         for name, value in derived.items():
             object.__setattr__(self, name, value)
+
+    def compile(self) -> re.Pattern[str]:
+        """The confirming regex, compiled (with the anchored one, their groups and the
+        validator) the first time the entry fires; the scan reads `regex or compile()`."""
+        rule = self.rule
+        if self.term:
+            regex = _term_regex(self.term, rule.caseless)
+        else:
+            regex = re.compile(rule.patterns[self.pattern_index], rule.flags)
+        source = self.anchored_source
+        anchored = None if source is None else re.compile(source, self.anchored_flags)
+        validator = None
+        if rule.validator is not None:
+            from detectors.validators import REGISTRY
+
+            validator = REGISTRY[rule.validator]
+        derived: dict[str, Any] = {
+            "validator": validator,
+            "anchored": anchored,
+            # The value's group when the regex names one (?P<value>...), else 0: the match.
+            "value_group": regex.groupindex.get("value", 0),
+            "whole_group": anchored.groupindex[WHOLE] if anchored is not None else 0,
+            "anchored_value_group": anchored.groupindex.get("value", 0) if anchored else 0,
+            "regex": regex,  # last: once set, the entry is whole
+        }
+        for name, value in derived.items():
+            object.__setattr__(self, name, value)
+        return regex
 
     def _every_end(self) -> bool:
         """Whether Hyperscan reports every match end (else only the first, SINGLEMATCH).
@@ -237,16 +308,38 @@ def is_filler(value: str) -> bool:
 class Allowlist:
     """Documented example values and placeholder markers that are never findings."""
 
-    def __init__(self, path: Path = ALLOWLIST_FILE) -> None:
-        document = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
-        if not isinstance(document, dict) or set(document) != {"values", "placeholder_markers"}:
-            raise RuleError(f"{path}: expected the keys 'values' and 'placeholder_markers'")
-        self.values = frozenset(document["values"])
-        self.markers = tuple(str(marker).lower() for marker in document["placeholder_markers"])
+    def __init__(
+        self,
+        path: Path = ALLOWLIST_FILE,
+        *,
+        data: bytes | None = None,
+        listed: tuple[Iterable[Any], Iterable[Any]] | None = None,
+    ) -> None:
+        """The allow list of the YAML file at `path` (of `data`, its bytes, when read already),
+        or of `listed`, the (values, placeholder markers) of one read before (`listed()`, which
+        the start-up cache keeps)."""
+        if listed is None:
+            import yaml  # a start from the start-up cache needs no YAML
+
+            text = (path.read_bytes() if data is None else data).decode("utf-8")
+            document = yaml.load(text, Loader=yaml.CSafeLoader)
+            if not isinstance(document, dict) or set(document) != {
+                "values",
+                "placeholder_markers",
+            }:
+                raise RuleError(f"{path}: expected the keys 'values' and 'placeholder_markers'")
+            listed = (document["values"], document["placeholder_markers"])
+        values, markers = listed
+        self.values = frozenset(values)
+        self.markers = tuple(str(marker).lower() for marker in markers)
         # Any marker in the lower-cased value, found by one search of their alternation: on a
         # short value, cheaper than looking for each in turn; on a long one (a PEM body), the
         # regex tries every marker at each character and str's own search wins.
         self._marker_search = re.compile("|".join(map(re.escape, self.markers)) or "(?!)").search
+
+    def listed(self) -> tuple[list[Any], list[str]]:
+        """The values and markers, as `Allowlist(listed=...)` takes them."""
+        return sorted(self.values, key=str), list(self.markers)
 
     def is_placeholder(self, value: str) -> bool:
         """Whether the value holds a placeholder marker, in any case."""
@@ -275,38 +368,39 @@ class Engine:
         hash_key: bytes,
         dictionaries: Sequence[Dictionary] = (),
         cache_dir: Path | None = None,
+        shapes: Sequence[tuple[PatternShape, ...]] | None = None,
+        allowlist: Allowlist | None = None,
     ) -> None:
+        """`shapes` (`pattern_shapes` of each rule) and `allowlist`, when read already (the
+        start-up cache); the shipped allow list by default."""
         self.rules = list(rules) if rules is not None else load_catalogue()
         self.dictionaries = list(dictionaries)
         self.hash_key = hash_key
         self._keyed_hash = KeyedHash(hash_key)
-        self.allowlist = Allowlist()
+        self.allowlist = allowlist if allowlist is not None else Allowlist()
         self._entries: list[_Entry] = []
-        for rule in self.rules:
-            for index, regex in enumerate(rule.compiled):
-                width = max_width(regex, min(WIDE, OVERLAP))
-                if width is None and rule.max_width is not None:
-                    width = rule.max_width if rule.max_width <= min(WIDE, OVERLAP) else None
+        if shapes is None:
+            shapes = [pattern_shapes(rule) for rule in self.rules]
+        for rule, rule_shapes in zip(self.rules, shapes, strict=True):
+            for index, shape in enumerate(rule_shapes):
                 self._entries.append(
                     _Entry(
                         rule,
                         index,
-                        regex,
-                        width=width,
-                        reach=lookahead_reach(regex),
-                        single_line=single_line(regex),
-                        anchored=(
-                            None
-                            if width is None or rule.aggregate is not None
-                            else starts_within(regex, width)
-                        ),
+                        shape.expression,
+                        shape.width,
+                        shape.reach,
+                        shape.single_line,
+                        anchored_source=shape.anchored,
+                        anchored_flags=shape.anchored_flags,
                     )
                 )
         for dictionary in self.dictionaries:
             rule = dictionary.rule()
             for term in dictionary.terms:
                 # The term's regex is (?<!\w)term(?!\w): one character of lookahead.
-                entry = _Entry(rule, 0, None, len(term), 1, "\n" not in term, term)
+                expression = _term_expression(term, rule.caseless)
+                entry = _Entry(rule, 0, expression, len(term), 1, "\n" not in term, term)
                 self._entries.append(entry)
         expressions, flags = self.hyperscan_input()
         # After the entries, the signs (detectors/normalize.py): pattern ids from `_signals` on
@@ -351,12 +445,7 @@ class Engine:
 
     def hyperscan_input(self) -> tuple[list[bytes], list[int]]:
         """The database's expressions and their flags: entry i is pattern id i."""
-        expressions = [
-            _term_expression(e.term, e.rule.caseless).encode("utf-8")
-            if e.regex is None
-            else byte_counted(e.rule.patterns[e.pattern_index]).encode("utf-8")
-            for e in self._entries
-        ]
+        expressions = [e.expression.encode("utf-8") for e in self._entries]
         # An aggregate rule's patterns (source-code line signals) are compiled exactly, not as
         # prefilters: Hyperscan's match ends are then the signals, and no Python regex runs.
         # Hyperscan rejects a lookaround or back reference there, naming the rule.
@@ -522,7 +611,7 @@ class Engine:
             width = entry.width
             if entry.keyword_required and not _keyword_possible(entry, text, runs, begin, end):
                 continue  # no value here can have its keyword: skip the regex altogether
-            regex = entry.regex or _term_regex(entry.term, entry.rule.caseless)
+            regex = entry.regex or entry.compile()
             # A real match ends where Hyperscan reported a prefilter match end, so none ends
             # past a window's `high`; its `stop` leaves room for the longest match and its
             # lookaheads.
@@ -838,7 +927,7 @@ def _rejection(exc: CompileError, entries: list[_Entry]) -> RuleError:
     entry = entries[exc.index]
     what = (
         f"term {entry.term!r}"
-        if entry.regex is None
+        if entry.term
         else f"pattern {entry.rule.patterns[entry.pattern_index]!r}"
     )
     return RuleError(

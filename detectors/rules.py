@@ -5,14 +5,12 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from re import _parser as sre_parse  # type: ignore[attr-defined]
-from typing import Any
+from typing import Any, NamedTuple
 
-import yaml
-
-from detectors import PACKAGE_DIR, validators
+from detectors import PACKAGE_DIR
 
 RULES_DIR = PACKAGE_DIR / "rules"
 
@@ -60,12 +58,25 @@ class Rule:
     description: str = ""
     examples: tuple[str, ...] = ()
     negative_examples: tuple[str, ...] = ()
-    compiled: tuple[re.Pattern[str], ...] = field(default=(), compare=False, repr=False)
-    keyword_finder: Keywords | None = field(default=None, compare=False, repr=False)
+    # The patterns as parse_rule compiled them to check them; empty in a rule read from the
+    # start-up cache, whose `compiled` compiles them when asked.
+    checked: tuple[re.Pattern[str], ...] = field(default=(), compare=False, repr=False)
+    # Derived from `keywords` (its regex is compiled only if a window ever needs it).
+    keyword_finder: Keywords | None = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        finder = Keywords(self.keywords) if self.keywords else None
+        object.__setattr__(self, "keyword_finder", finder)
 
     @property
     def flags(self) -> int:
         return WORD_FLAGS if self.caseless else re.ASCII
+
+    @property
+    def compiled(self) -> tuple[re.Pattern[str], ...]:
+        """The patterns as Python regexes. The engine compiles its own, each on its first hit;
+        this is for tools and tests that look at a rule on its own."""
+        return self.checked or tuple(re.compile(pattern, self.flags) for pattern in self.patterns)
 
 
 # key -> (type check, required)
@@ -113,8 +124,18 @@ class Keywords:
     def __init__(self, keywords: Iterable[str]) -> None:
         unique = sorted(set(keywords), key=len, reverse=True)
         self.words = tuple(dict.fromkeys(k.lower() for k in unique))
-        alternatives = "|".join(re.escape(k) for k in unique)
-        self.regex = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", WORD_FLAGS)
+        self._unique = tuple(unique)
+        # Compiled the first time a window needs it: most never do, and 800 keyword regexes
+        # compiled at start-up would cost a quarter of a second.
+        self._regex: re.Pattern[str] | None = None
+
+    @property
+    def regex(self) -> re.Pattern[str]:
+        """The keywords as one whole-word alternation (ASCII word characters, any case)."""
+        if self._regex is None:
+            alternatives = "|".join(re.escape(k) for k in self._unique)
+            self._regex = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", WORD_FLAGS)
+        return self._regex
 
     def near(self, text: str, start: int, end: int) -> bool:
         """Whether a keyword stands whole in text[start:end] (as regex.search(text, start, end)
@@ -182,8 +203,12 @@ def parse_rule(raw: Any, source: str) -> Rule:
     if raw.get("context") == "required" and not raw.get("keywords"):
         raise fail("context 'required' needs 'keywords'")
     validator = raw.get("validator")
-    if validator is not None and validator not in validators.REGISTRY:
-        known = ", ".join(sorted(validators.REGISTRY))
+    # Imported here, to check names: a start from the start-up cache never needs the module
+    # until a value is to be validated (detectors/engine.py, _Entry.compile).
+    from detectors.validators import REGISTRY
+
+    if validator is not None and validator not in REGISTRY:
+        known = ", ".join(sorted(REGISTRY))
         raise fail(f"unknown validator {validator!r}; known: {known}")
     label = raw.get("label", rule_id.upper().replace("-", "_").replace(".", "_"))
     if not _LABEL.fullmatch(label):
@@ -191,6 +216,7 @@ def parse_rule(raw: Any, source: str) -> Rule:
     if not 0 < raw.get("window", 80) <= 1000:
         raise fail("'window' must be between 1 and 1000 characters")
 
+    # Every pattern is compiled here to check it; the engine compiles its own copy lazily.
     flags = WORD_FLAGS if raw.get("caseless", False) else re.ASCII
     compiled = []
     for pattern in raw["patterns"]:
@@ -243,8 +269,7 @@ def parse_rule(raw: Any, source: str) -> Rule:
         description=raw.get("description", ""),
         examples=tuple(raw["examples"]),
         negative_examples=tuple(raw["negative_examples"]),
-        compiled=tuple(compiled),
-        keyword_finder=Keywords(keywords) if keywords else None,
+        checked=tuple(compiled),
     )
 
 
@@ -253,18 +278,32 @@ def _one_of(value: Any, allowed: Sequence[str], key: str, fail: Any) -> None:
         raise fail(f"{key!r} is {value!r}; expected one of {', '.join(allowed)}")
 
 
-def load_file(path: Path) -> list[Rule]:
-    """Load every rule of one YAML file: a mapping with a single key `rules`."""
+class RuleFile(NamedTuple):
+    """A rule file as read: its path, its bytes, and whether it is a custom one (not shipped)."""
+
+    path: Path
+    data: bytes
+    custom: bool
+
+
+def load_file(path: Path, data: bytes | None = None) -> list[Rule]:
+    """Load every rule of one YAML file (of `data`, its bytes, when read already): a mapping
+    with a single key `rules`."""
+    import yaml  # here: a start from the start-up cache reads no YAML
+
     source = str(path)
     try:
-        document = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+        raw = path.read_bytes() if data is None else data
+        # Line ends read as a text file reads them (universal newlines).
+        text = raw.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+        document = yaml.load(text, Loader=yaml.CSafeLoader)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise RuleError(f"{source}: cannot read rule file: {exc}") from None
     if not isinstance(document, dict) or set(document) != {"rules"}:
         raise RuleError(f"{source}: a rule file is a mapping with the single key 'rules'")
     if not isinstance(document["rules"], list):
         raise RuleError(f"{source}: 'rules' must be a list")
-    return [parse_rule(raw, source) for raw in document["rules"]]
+    return [parse_rule(raw_rule, source) for raw_rule in document["rules"]]
 
 
 def check_linear(rule: Rule) -> None:
@@ -315,21 +354,67 @@ def _nested_repeat(parsed: Any, inside_repeat: bool = False) -> bool:
     return False
 
 
-def load_catalogue(paths: Iterable[Path] = ()) -> list[Rule]:
-    """The shipped catalogue plus any custom rule files or folders; ids must be unique.
-    Custom rules must also pass `check_linear`."""
-    files = sorted(RULES_DIR.rglob("*.yaml"))
-    shipped = len(files)
+def read_catalogue(paths: Iterable[Path] = ()) -> list[RuleFile]:
+    """The shipped rule files, then the custom ones (files, or the YAML files of folders), read:
+    the bytes that `parse_catalogue` checks are those the start-up cache is keyed by."""
+    shipped = sorted(RULES_DIR.rglob("*.yaml"))
+    custom: list[Path] = []
     for path in paths:
-        files.extend(sorted(path.rglob("*.yaml")) if path.is_dir() else [path])
+        custom.extend(sorted(path.rglob("*.yaml")) if path.is_dir() else [path])
+    files = []
+    for path, is_custom in [(p, False) for p in shipped] + [(p, True) for p in custom]:
+        try:
+            files.append(RuleFile(path, path.read_bytes(), is_custom))
+        except OSError as exc:
+            raise RuleError(f"{path}: cannot read rule file: {exc}") from None
+    return files
+
+
+def parse_catalogue(files: Sequence[RuleFile]) -> list[Rule]:
+    """Every rule of the files, checked; ids must be unique. Custom rules must also pass
+    `check_linear`."""
     rules: list[Rule] = []
     seen: dict[str, str] = {}
-    for index, file in enumerate(files):
-        for rule in load_file(file):
-            if index >= shipped:
+    for file in files:
+        for rule in load_file(file.path, file.data):
+            if file.custom:
                 check_linear(rule)
             if rule.id in seen:
-                raise RuleError(f"{file}: rule {rule.id!r} is already defined in {seen[rule.id]}")
-            seen[rule.id] = str(file)
+                raise RuleError(
+                    f"{file.path}: rule {rule.id!r} is already defined in {seen[rule.id]}"
+                )
+            seen[rule.id] = str(file.path)
             rules.append(rule)
     return rules
+
+
+def load_catalogue(paths: Iterable[Path] = ()) -> list[Rule]:
+    """The shipped catalogue plus any custom rule files or folders, read and checked."""
+    return parse_catalogue(read_catalogue(paths))
+
+
+# The fields that make a Rule (the others are derived from them), and those of them that hold
+# a tuple: a record of the start-up cache (detectors/catalogue_cache.py) stores them as lists.
+_RECORD_FIELDS = tuple(f.name for f in fields(Rule) if f.init and f.compare)
+_RECORD_KEYS = frozenset(_RECORD_FIELDS)
+_TUPLE_FIELDS = ("patterns", "keywords", "examples", "negative_examples")
+
+
+def rule_record(rule: Rule) -> dict[str, Any]:
+    """The rule as JSON data: `rule_from_record` makes the same Rule from it."""
+    record: dict[str, Any] = {name: getattr(rule, name) for name in _RECORD_FIELDS}
+    for name in _TUPLE_FIELDS:
+        record[name] = list(record[name])
+    record["allow"] = sorted(rule.allow)
+    return record
+
+
+def rule_from_record(record: dict[str, Any]) -> Rule:
+    """The Rule of a `rule_record`; ValueError when the record has other fields."""
+    if not isinstance(record, dict) or record.keys() != _RECORD_KEYS:
+        raise ValueError("not a rule record")
+    values = dict(record)
+    for name in _TUPLE_FIELDS:
+        values[name] = tuple(values[name])
+    values["allow"] = frozenset(values["allow"])
+    return Rule(**values)

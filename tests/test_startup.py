@@ -3,6 +3,7 @@ wiring builds what the settings describe."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
+from airlock.cli import COMMANDS, build_parser
 from airlock.config import Settings
 from airlock.startup import StartError, build_engine, load_pipeline
 
@@ -41,3 +43,16 @@ def test_a_broken_policy_folder_is_a_start_error_naming_the_file(tmp_path: Path)
     (tmp_path / "default.yaml").write_text("rules: [this is not a policy", encoding="utf-8")
     with pytest.raises(StartError, match=r"default\.yaml"):
         load_pipeline(Settings(policy_dir=tmp_path))
+
+
+def test_each_command_is_registered_by_the_module_the_dispatch_imports_for_it() -> None:
+    """`airlock COMMAND` imports only COMMANDS[COMMAND]: that module must register it, and the
+    full parser (help, usage errors) must hold exactly the listed commands."""
+    assert set(subcommands(build_parser())) == set(COMMANDS)
+    for command in COMMANDS:
+        assert command in subcommands(build_parser(command))
+
+
+def subcommands(parser: argparse.ArgumentParser) -> list[str]:
+    [action] = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return list(action.choices)

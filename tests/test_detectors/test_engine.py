@@ -142,7 +142,7 @@ def full_pass_engine() -> Engine:
     """The same catalogue confirming every hit over the whole text, the reference."""
     reference = Engine(hash_key=HASH_KEY)
     reference._entries = [
-        engine_module._Entry(e.rule, e.pattern_index, e.regex, None, None, False, e.term)
+        engine_module._Entry(e.rule, e.pattern_index, e.expression, None, None, False, e.term)
         for e in reference._entries
     ]
     return reference

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from detectors.engine import Engine
-from detectors.rules import CATEGORIES, RuleError, load_catalogue, load_file
+from detectors.rules import CATEGORIES, Keywords, RuleError, load_catalogue, load_file
 
 GOOD = """
 rules:
@@ -111,3 +111,17 @@ def test_max_width_confirms_an_unbounded_pattern_near_each_hit_only(tmp_path: Pa
         found.append((entry.width, [(f.start, f.end) for f in engine.scan(text)]))
     assert found[0][0] is None and found[1][0] == 24
     assert found[0][1] == found[1][1] and len(found[1][1]) == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "near"),
+    [
+        ("plain IBAN here", True),
+        ("plain XIBAN here", False),
+        # "İ".lower() is two characters: the keyword regex decides, compiled on this first use.
+        ("İstanbul iban: x", True),
+        ("İstanbul ibanx: x", False),
+    ],
+)
+def test_keywords_stand_whole_in_any_case(text: str, near: bool) -> None:
+    assert Keywords(["IBAN"]).near(text, 0, len(text)) is near

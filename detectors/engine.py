@@ -59,7 +59,7 @@ from detectors.pattern_shape import (
 )
 from detectors.rules import CREDENTIAL_CATEGORIES, Keywords, Rule, RuleError, load_catalogue
 from detectors.source_code import code_blocks
-from detectors.tables import header_sign, labelled_columns
+from detectors.tables import header_signs, labelled_columns
 
 ALLOWLIST_FILE = PACKAGE_DIR / "allowlist.yaml"
 
@@ -408,27 +408,20 @@ class Engine:
         self._signals = len(self._entries)
         expressions += [sign.encode("ascii") for sign in SIGNS]
         flags += [0 if every_end else FLAG_SINGLEMATCH for every_end in EVERY_END]
-        # And the sign of a table column named by a keyword of a rule that needs one (a value
-        # rows below its header has no label of its own: detectors/tables.py). A confidential
-        # marking's keywords (`document`, `email`) are the words near it, no column's name.
-        names = sorted(
-            {
-                k
-                for r in self.rules
-                if r.context == "required" and r.category != "confidential"
-                for k in r.keywords
-            }
-        )
+        # And the sign of a table column named by a rule's keyword (a value rows below its
+        # header has no label of its own: detectors/tables.py). A confidential marking's
+        # keywords (`document`, `email`) are the words near it, no column's name.
+        names = sorted({k for r in self.rules if r.category != "confidential" for k in r.keywords})
         self._column_names = Keywords(names) if names else None
-        if names:
-            expressions.append(header_sign(names).encode("utf-8"))
-            flags.append(FLAG_CASELESS | FLAG_MULTILINE)
+        table_signs = header_signs(names)
+        expressions += [sign.encode("utf-8") for sign in table_signs]
+        flags += [FLAG_CASELESS | FLAG_MULTILINE] * len(table_signs)
         self.database = compile_database(expressions, flags, self._entries, cache_dir)
         # A source-code signal is one line's end: none may join another's run.
         self._scanner = Scanner(
             self.database,
             [0 if e.rule.aggregate is not None else RUN_GAP for e in self._entries]
-            + [0] * (len(SIGNS) + 1),
+            + [0] * (len(SIGNS) + len(table_signs)),
         )
         # The last plain scan's signs of encoded runs: kind -> where they end (normalize.py).
         self._signs: dict[int, list[int]] = {}
@@ -491,9 +484,17 @@ class Engine:
         headers = signs.pop(TABLE, None)
         labelled = labelled_columns(text, names, headers) if headers and names else None
         if labelled is not None:
-            for f in self._scan_plain(labelled.text):
-                start, end = labelled.span(f.start, f.end)
-                extra.append(f._replace(start=start, end=end))
+            named = [
+                f._replace(start=start, end=end)
+                for f in self._scan_plain(labelled.text)
+                for start, end in (labelled.span(f.start, f.end),)
+                if f.category != "code"
+            ]
+            # The column's name says what its cells are: a South African id under `SA ID` is
+            # no card number, whatever shape the plain scan took it for.
+            taken = sorted((f.start, f.end) for f in named)
+            findings = [f for f in findings if f.category == "code" or not _overlaps(f, taken)]
+            extra += named
         if normalized is not None:
             for f in self._scan_plain(normalized.text):
                 start, end = normalized.span(f.start, f.end)
@@ -712,6 +713,12 @@ def _keyword_possible(entry: _Entry, text: str, runs: list[int], begin: int, end
     high = end if entry.reach is None else min(end, last + entry.reach)
     window = entry.window
     return keywords.near(text, low - window if low > window else 0, high + window)
+
+
+def _overlaps(finding: Finding, spans: list[tuple[int, int]]) -> bool:
+    """Whether the finding overlaps one of the spans (sorted, none overlapping another)."""
+    i = bisect.bisect_left(spans, (finding.end,))
+    return i > 0 and spans[i - 1][1] > finding.start
 
 
 def _add_disjoint(findings: list[Finding], extra: list[Finding]) -> list[Finding]:

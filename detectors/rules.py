@@ -137,6 +137,22 @@ class Keywords:
             self._regex = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", WORD_FLAGS)
         return self._regex
 
+    def name_in(self, text: str) -> str | None:
+        """The longest keyword that stands whole in the text (in any case), as the rule writes
+        it (`NIP` in `nip number`)."""
+        lowered = text.lower()
+        length = len(lowered)
+        for word in self.words:
+            at = lowered.find(word)
+            while at >= 0:
+                after = at + len(word)
+                if (not at or lowered[at - 1] not in _WORD_CHARACTERS) and (
+                    after == length or lowered[after] not in _WORD_CHARACTERS
+                ):
+                    return next(k for k in self._unique if k.lower() == word)
+                at = lowered.find(word, at + 1)
+        return None
+
     def near(self, text: str, start: int, end: int) -> bool:
         """Whether a keyword stands whole in text[start:end] (as regex.search(text, start, end)
         sees it: the character before `start` counts, the text stops at `end`)."""

@@ -10,7 +10,7 @@ value it is and reports it at the cell's span.
 A table is a block of consecutive lines with the same number (one or more) of one delimiter,
 the one its first line, the header, holds most of. Quoted delimiters are not parsed: a cell
 holding one shifts the columns of its row. Tables are read only from where the engine's scan
-saw a header cell that is a keyword (`header_sign`), and the rewriting is bounded in cells and
+saw a header cell that is a keyword (`header_signs`), and the rewriting is bounded in cells and
 characters.
 """
 
@@ -29,18 +29,33 @@ MAX_HEADER_CELL = 64
 # Bounds of the rewritten text per scan: cells, and characters.
 MAX_LABELLED_CELLS = 20_000
 MAX_LABELLED_CHARS = 1 << 20
+NAMES_PER_SIGN = 400
 
 
-def header_sign(keywords: Iterable[str]) -> str:
-    """A Hyperscan expression (UTF-8, caseless, multi-line) for a table cell that is one of the
-    keywords: next to a delimiter or a line's end on both sides, quotes and spaces allowed; a
-    space, hyphen or underscore in a keyword matches any of the three."""
-    names = sorted({k.lower() for k in keywords}, key=len, reverse=True)
-    alternatives = "|".join(
-        "".join("[-_ ]" if c in " -_" else re.escape(c) for c in name) for name in names
+def header_signs(keywords: Iterable[str]) -> list[str]:
+    """Hyperscan expressions (UTF-8, caseless, multi-line) for a table cell that holds one of
+    the keywords as a word: a cell between delimiters or a line's ends; a space, hyphen or
+    underscore in a keyword matches any of the three. Several expressions of at most
+    NAMES_PER_SIGN keywords each: Hyperscan bounds an expression's length."""
+    # Hyperscan folds the case of ASCII letters only: other scripts' names in three cases.
+    names = sorted(
+        {form for k in keywords for form in {k.lower(), k.upper(), k.capitalize()}},
+        key=len,
+        reverse=True,
     )
-    edge = "[ \\t]*[\"']?[ \\t]*"
-    return f"(?:^|[,;|\\t]){edge}(?:{alternatives}){edge}(?:[,;|\\t]|\\r?$)"
+    # The rest of the cell on either side, apart from the keyword by a character that is no
+    # letter or digit: a header says `ID card no.`, `customer_email`.
+    other = "[^,;|\\t\\n]"
+    before = f"(?:{other}*[^A-Za-z0-9,;|\\t\\n])?"
+    after = f"(?:[^A-Za-z0-9,;|\\t\\n]{other}*)?"
+    signs = []
+    for first in range(0, len(names), NAMES_PER_SIGN):
+        alternatives = "|".join(
+            "".join("[-_ ]" if c in " -_" else re.escape(c) for c in name)
+            for name in names[first : first + NAMES_PER_SIGN]
+        )
+        signs.append(f"(?:^|[,;|\\t]){before}(?:{alternatives}){after}(?:[,;|\\t]|\\r?$)")
+    return signs
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +90,7 @@ def labelled_columns(text: str, names: Keywords, signs: list[int]) -> Labelled |
     lengths: list[int] = []
     size = 0
     done = -1  # the end of the last table read: a header inside it was read with it
-    for sign in signs:
+    for sign in sorted(set(signs)):
         header_start = text.rfind("\n", 0, max(0, sign - 1)) + 1
         if header_start <= done:
             continue
@@ -123,16 +138,23 @@ def _labelled(
     return Labelled("\n".join(pieces), lines, starts, origins, lengths) if pieces else None
 
 
+# A header cell: words, with the punctuation of names (`ID card no.`, `n° fiscal`, `T.C. Kimlik
+# No.`), and no value (`"password": "..."` in a line of JSON is no header).
+_NAME = re.compile(r"[\w .#°()/'-]+")
+
+
 def _named_columns(cells: list[str], names: Keywords) -> list[tuple[int, str]]:
-    """(column, label) of each header cell that is a name, read with its underscores as spaces
-    or as hyphens (`tax_id` as `tax id`, `steuer_id` as `steuer-id`)."""
+    """(column, label) of each header cell that holds a name, read with its underscores as
+    spaces or as hyphens (`tax_id` as `tax id`, `steuer_id` as `steuer-id`); the label is the
+    name as the rule writes it (`nip` -> `NIP`), so the rule's own patterns read it."""
     named = []
     for column, raw in enumerate(cells):
         cell = raw.strip().strip("\"'").strip()
-        if not cell or len(cell) > MAX_HEADER_CELL:
+        if len(cell) > MAX_HEADER_CELL or not _NAME.fullmatch(cell):
             continue
         for reading in dict.fromkeys((cell, cell.replace("_", " "), cell.replace("_", "-"))):
-            if names.near(reading, 0, len(reading)):
-                named.append((column, reading))
+            label = names.name_in(reading)
+            if label is not None:
+                named.append((column, label))
                 break
     return named

@@ -1170,6 +1170,8 @@ def _identifier_prompt(rng: Rng, family: Family, french: bool) -> _Writer:
             w.text(f"employee:\n  {key}: ")
             w.plant(value, family.category, family.kind)
             w.text("\n")
+    elif style < 0.3:  # a table export: only the header names the column
+        _id_table(w, rng, family, value)
     else:
         _id_line(w, rng, family, value, french, family.category)
         w.text("\n")
@@ -1194,6 +1196,26 @@ def _identifier_prompt(rng: Rng, family: Family, french: bool) -> _Writer:
         w.text(" expédiée.\n" if french else " shipped.\n")
     _decoy_lines(w, rng, french)
     return w
+
+
+def _id_table(w: _Writer, rng: Rng, family: Family, value: str) -> None:
+    """A CSV, TSV or semicolon export whose header names the identifier's column, as people
+    name columns (`pps_number`, `PESEL`), beside an order-number column of the same length."""
+    delimiter = rng.choice([",", ";", "\t"])
+    name = rng.choice(family.names)
+    if rng.random() < 0.5:
+        name = name.replace(" ", "_").lower()
+    digits = value.replace(" ", "").isdigit()
+    w.text(delimiter.join(["customer", name, "order_id" if digits else "city"]) + "\n")
+    for row in range(rng.randint(3, 6)):
+        w.text(_person(rng) + delimiter)
+        w.plant(value if row == 0 else _value(rng, family), family.category, family.kind)
+        w.text(delimiter)
+        if digits:
+            w.plant(_order_like(rng, family, len(value.replace(" ", ""))), "", family.kind)
+        else:
+            w.text(rng.choice(["Lyon", "Porto", "Gdansk", "Leeds"]))
+        w.text("\n")
 
 
 def _contact_prompt(rng: Rng, french: bool) -> _Writer:

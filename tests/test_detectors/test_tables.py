@@ -97,3 +97,18 @@ def test_a_finding_maps_back_into_its_cell_only() -> None:
     # A span over the label and the value maps to the value's cell alone.
     assert labelled.span(0, 8) == (8, 11)
     assert labelled.span(14, 17) == (14, 17)
+
+
+def test_a_line_of_json_is_no_header(engine: Engine) -> None:
+    # The second line has as many commas as the first, but `"password": "..."` names nothing.
+    text = '{"user": "svc", "password": "x"}\ndata:image/png;base64,p3VJ1LuSFqjgdgMjKpV3z+PwhsL4+uN'
+    assert [f for f in engine.scan(text) if f.detector == "generic-password"] == []
+
+
+def test_the_header_decides_between_two_shapes(engine: Engine) -> None:
+    # 13 digits that pass both the South African id's check and Luhn: under a header naming
+    # the id, an id, not a card number.
+    za_id = "4912215024185"
+    text = "customer,SA ID,city\n" + "\n".join(f"Person {i},{za_id},Durban" for i in range(3))
+    found = {(f.detector, text[f.start : f.end]) for f in engine.scan(text)}
+    assert found == {("za-id-number", za_id)}

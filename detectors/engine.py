@@ -79,6 +79,8 @@ CONFIDENCE_LEVELS = ("low", "medium", "high")
 _LEVEL = {name: level for level, name in enumerate(CONFIDENCE_LEVELS)}
 _TOP = len(CONFIDENCE_LEVELS) - 1
 
+# The categories whose values a table's header can name.
+_NAMED_COLUMNS = frozenset({"pii", "health", "financial"})
 # The kind of the table sign in Engine._signs, after detectors/normalize.py's kinds.
 TABLE = len(SIGN_KINDS)
 
@@ -408,11 +410,15 @@ class Engine:
         self._signals = len(self._entries)
         expressions += [sign.encode("ascii") for sign in SIGNS]
         flags += [0 if every_end else FLAG_SINGLEMATCH for every_end in EVERY_END]
-        # And the sign of a table column named by a rule's keyword (a value rows below its
-        # header has no label of its own: detectors/tables.py). A confidential marking's
-        # keywords (`document`, `email`) are the words near it, no column's name.
-        names = sorted({k for r in self.rules if r.category != "confidential" for k in r.keywords})
+        # And the signs of a table column named by a keyword of a personal, health or
+        # financial identifier's rule (a value rows below its header has no label of its own:
+        # detectors/tables.py). Credentials are found by their shape; a confidential
+        # marking's keywords (`document`, `email`) are the words near it, no column's name.
+        names = sorted({k for r in self.rules if r.category in _NAMED_COLUMNS for k in r.keywords})
         self._column_names = Keywords(names) if names else None
+        self._keywords_by_rule = {
+            r.id: frozenset(k.lower() for k in r.keywords) for r in self.rules if r.keywords
+        }
         table_signs = header_signs(names)
         expressions += [sign.encode("utf-8") for sign in table_signs]
         flags += [FLAG_CASELESS | FLAG_MULTILINE] * len(table_signs)
@@ -482,7 +488,9 @@ class Engine:
         normalized = normalize(text) if signs.pop(CHANGING, None) else None
         names = self._column_names
         headers = signs.pop(TABLE, None)
-        labelled = labelled_columns(text, names, headers) if headers and names else None
+        labelled = None
+        if headers and names:
+            labelled = labelled_columns(text, names, headers, self._found_as(findings))
         if labelled is not None:
             named = [
                 f._replace(start=start, end=end)
@@ -510,6 +518,23 @@ class Engine:
         if not extra:
             return findings
         return _add_disjoint(findings, extra)
+
+    def _found_as(self, findings: list[Finding]) -> Callable[[int, int, str], bool]:
+        """Whether one of the findings lies in a span and is of a rule that has the label
+        among its keywords: what a table's column says its cell is was found already."""
+        spans = sorted((f.start, f.end, f.detector) for f in findings if f.category != "code")
+        keywords = self._keywords_by_rule
+
+        def known(start: int, end: int, label: str) -> bool:
+            i = bisect.bisect_left(spans, (start,))
+            while i < len(spans) and spans[i][0] < end:
+                words = keywords.get(spans[i][2])
+                if spans[i][1] <= end and words is not None and label.lower() in words:
+                    return True
+                i += 1
+            return False
+
+        return known
 
     def _past_deadline(self) -> bool:
         """Whether the scan's deadline has passed (and so the scan is incomplete)."""

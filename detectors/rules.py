@@ -128,6 +128,8 @@ class Keywords:
         # Compiled the first time a window needs it: most never do, and 800 keyword regexes
         # compiled at start-up would cost a quarter of a second.
         self._regex: re.Pattern[str] | None = None
+        self._by_lower: dict[str, str] | None = None  # for name_in, built on first use
+        self._longest = 0
 
     @property
     def regex(self) -> re.Pattern[str]:
@@ -139,19 +141,29 @@ class Keywords:
 
     def name_in(self, text: str) -> str | None:
         """The longest keyword that stands whole in the text (in any case), as the rule writes
-        it (`NIP` in `nip number`)."""
+        it (`NIP` in `nip number`). For short texts (a table's header cell): every stretch
+        between word edges is looked up."""
+        if self._by_lower is None:
+            self._by_lower = {}
+            for k in reversed(self._unique):  # the first written wins
+                self._by_lower[k.lower()] = k
+            self._longest = max(map(len, self._by_lower), default=0)
         lowered = text.lower()
         length = len(lowered)
-        for word in self.words:
-            at = lowered.find(word)
-            while at >= 0:
-                after = at + len(word)
-                if (not at or lowered[at - 1] not in _WORD_CHARACTERS) and (
-                    after == length or lowered[after] not in _WORD_CHARACTERS
-                ):
-                    return next(k for k in self._unique if k.lower() == word)
-                at = lowered.find(word, at + 1)
-        return None
+        starts = [i for i in range(length) if not i or lowered[i - 1] not in _WORD_CHARACTERS]
+        ends = {
+            i for i in range(1, length + 1) if i == length or lowered[i] not in _WORD_CHARACTERS
+        }
+        best: str | None = None
+        for start in starts:
+            for end in range(min(length, start + self._longest), start, -1):
+                if end in ends:
+                    found = self._by_lower.get(lowered[start:end])
+                    if found is not None:  # the longest from this start
+                        if best is None or len(found) > len(best):
+                            best = found
+                        break
+        return best
 
     def near(self, text: str, start: int, end: int) -> bool:
         """Whether a keyword stands whole in text[start:end] (as regex.search(text, start, end)

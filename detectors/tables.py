@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from detectors.rules import Keywords
@@ -30,32 +30,43 @@ MAX_HEADER_CELL = 64
 MAX_LABELLED_CELLS = 20_000
 MAX_LABELLED_CHARS = 1 << 20
 NAMES_PER_SIGN = 400
+# Shorter keywords (`gp`, `dx`) name no column: as signs they would fire inside every word.
+MIN_NAME = 3
+MIN_NAME_AT_END = 5
 
 
 def header_signs(keywords: Iterable[str]) -> list[str]:
-    """Hyperscan expressions (UTF-8, caseless, multi-line) for a table cell that holds one of
-    the keywords as a word: a cell between delimiters or a line's ends; a space, hyphen or
-    underscore in a keyword matches any of the three. Several expressions of at most
-    NAMES_PER_SIGN keywords each: Hyperscan bounds an expression's length."""
-    # Hyperscan folds the case of ASCII letters only: other scripts' names in three cases.
+    """Hyperscan expressions (UTF-8, caseless, multi-line) for a keyword of MIN_NAME or more
+    characters at the start of a table cell (`ID card no.`), or of MIN_NAME_AT_END or more at
+    its end (`customer_email`): a delimiter or a line's start right before it, or one right
+    after it, a quote allowed; a space, hyphen or underscore in a keyword matches any of the
+    three. In expressions of at most NAMES_PER_SIGN keywords: Hyperscan bounds an
+    expression's length. Whether the line is a header (rows of as many delimiters below it) is
+    for labelled_columns to see."""
+    # Hyperscan folds the case of ASCII letters only: other names in three cases.
     names = sorted(
-        {form for k in keywords for form in {k.lower(), k.upper(), k.capitalize()}},
+        {
+            form
+            for k in keywords
+            if len(k) >= MIN_NAME
+            for form in ({k.lower()} if k.isascii() else {k.lower(), k.upper(), k.capitalize()})
+        },
         key=len,
         reverse=True,
     )
-    # The rest of the cell on either side, apart from the keyword by a character that is no
-    # letter or digit: a header says `ID card no.`, `customer_email`.
-    other = "[^,;|\\t\\n]"
-    before = f"(?:{other}*[^A-Za-z0-9,;|\\t\\n])?"
-    after = f"(?:[^A-Za-z0-9,;|\\t\\n]{other}*)?"
     signs = []
     for first in range(0, len(names), NAMES_PER_SIGN):
-        alternatives = "|".join(
-            "".join("[-_ ]" if c in " -_" else re.escape(c) for c in name)
-            for name in names[first : first + NAMES_PER_SIGN]
-        )
-        signs.append(f"(?:^|[,;|\\t]){before}(?:{alternatives}){after}(?:[,;|\\t]|\\r?$)")
+        chunk = names[first : first + NAMES_PER_SIGN]
+        signs.append(f"(?:^|[,;|\\t])[\"']?(?:{_alternatives(chunk)})")
+        # At a cell's end only the longer ones: a short name (`dob`) ends many a word.
+        longer = [name for name in chunk if len(name) >= MIN_NAME_AT_END]
+        if longer:
+            signs.append(f"(?:{_alternatives(longer)})[\"'.]?(?:[,;|\\t]|\\r?$)")
     return signs
+
+
+def _alternatives(names: list[str]) -> str:
+    return "|".join("".join("[-_ ]" if c in " -_" else re.escape(c) for c in n) for n in names)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,10 +90,17 @@ class Labelled:
         return origin + first, origin + max(last, first + 1)
 
 
-def labelled_columns(text: str, names: Keywords, signs: list[int]) -> Labelled | None:
+def labelled_columns(
+    text: str,
+    names: Keywords,
+    signs: list[int],
+    known: Callable[[int, int, str], bool] = lambda start, end, label: False,
+) -> Labelled | None:
     """Every cell below a header that `names` knows, as `<header>: <cell>` lines; None when
     the text has no such column. `signs` are where header cells that are names end
-    (`header_sign`, as the engine's scan reports them): each one's line is a table's header."""
+    (`header_signs`, as the engine's scan reports them): each one's line is a table's header.
+    A cell that `known(start, end, label)` says is found already as what its label names (an
+    e-mail address under `email`) is left out."""
     pieces: list[str] = []
     line_starts: list[int] = []
     starts: list[int] = []
@@ -99,8 +117,10 @@ def labelled_columns(text: str, names: Keywords, signs: list[int]) -> Labelled |
         counts = [header.count(d) for d in DELIMITERS]
         count = max(counts)
         delimiter = DELIMITERS[counts.index(count)]
-        named = _named_columns(header.split(delimiter), names) if count else []
         row_start = header_end + 1
+        # A header has a row below it: most lines the sign points at are no header.
+        is_header = count and text.count(delimiter, row_start, _line_end(text, row_start)) == count
+        named = _named_columns(header.split(delimiter), names) if is_header else []
         while named and row_start < len(text):
             row_end = _line_end(text, row_start)
             if text.count(delimiter, row_start, row_end) != count:
@@ -111,14 +131,15 @@ def labelled_columns(text: str, names: Keywords, signs: list[int]) -> Labelled |
                 cell_offsets.append(cell_offsets[-1] + len(cell) + 1)
             for column, label in named:
                 cell = cells[column]
-                if not cell.strip():
+                origin = row_start + cell_offsets[column]
+                if not cell.strip() or known(origin, origin + len(cell), label):
                     continue
                 if len(starts) >= MAX_LABELLED_CELLS or size > MAX_LABELLED_CHARS:
                     return _labelled(pieces, line_starts, starts, origins, lengths)
                 prefix = f"{label}: "
                 line_starts.append(size)
                 starts.append(size + len(prefix))
-                origins.append(row_start + cell_offsets[column])
+                origins.append(origin)
                 lengths.append(len(cell))
                 pieces.append(prefix + cell)
                 size += len(prefix) + len(cell) + 1

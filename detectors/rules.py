@@ -122,7 +122,7 @@ class Keywords:
     """
 
     def __init__(self, keywords: Iterable[str]) -> None:
-        unique = sorted(set(keywords), key=len, reverse=True)
+        unique = sorted(set(keywords), key=lambda k: (-len(k), k))
         self.words = tuple(dict.fromkeys(k.lower() for k in unique))
         self._unique = tuple(unique)
         # Compiled the first time a window needs it: most never do, and 800 keyword regexes

@@ -51,8 +51,7 @@ def header_signs(keywords: Iterable[str]) -> list[str]:
             if len(k) >= MIN_NAME
             for form in ({k.lower()} if k.isascii() else {k.lower(), k.upper(), k.capitalize()})
         },
-        key=len,
-        reverse=True,
+        key=lambda name: (-len(name), name),  # the same order in every process: a cache key
     )
     signs = []
     for first in range(0, len(names), NAMES_PER_SIGN):

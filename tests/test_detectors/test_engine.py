@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import itertools
+import os
 import random
 import string
+import subprocess
+import sys
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -237,3 +240,32 @@ def test_a_labelled_value_with_a_wrong_check_digit_is_no_bare_shape_finding(engi
     assert found == ["phone-de"]
     # A value that passes the check is found by its rule.
     assert "au-tfn" in [f.detector for f in engine.scan("TFN: 123 456 782, tax code 1")]
+
+
+_EXPRESSIONS_DIGEST = """
+import hashlib, sys
+import detectors.engine as engine
+
+def capture(expressions, flags, entries, cache_dir):
+    print(hashlib.sha256(repr((expressions, flags)).encode()).hexdigest())
+    sys.exit(0)
+
+engine.compile_database = capture
+engine.Engine(hash_key=b"k", cache_dir=None)
+"""
+
+
+def test_every_process_compiles_the_same_database() -> None:
+    # The compiled database is cached under the hash of its expressions: a set iterated in
+    # str-hash order would make each worker's start a cache miss and a 17 s compile.
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", _EXPRESSIONS_DIGEST],
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        for seed in (1, 2)
+    }
+    assert len(digests) == 1 and "" not in digests

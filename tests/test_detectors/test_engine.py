@@ -269,3 +269,19 @@ def test_every_process_compiles_the_same_database() -> None:
         for seed in (1, 2)
     }
     assert len(digests) == 1 and "" not in digests
+
+
+def test_a_claimed_span_drops_only_the_bare_shapes_it_overlaps(engine: Engine) -> None:
+    bare = next(r for r in engine.rules if r.context != "required")
+    labelled = next(r for r in engine.rules if r.context == "required")
+    candidate = engine_module._Candidate
+    candidates = [
+        candidate(bare, 0, 5, 0),  # inside the first claim
+        candidate(bare, 9, 12, 0),  # overlaps the merged second and third claims
+        candidate(bare, 20, 25, 0),  # between claims: kept
+        candidate(labelled, 2, 4, 0),  # a rule that needs its label is never dropped
+        candidate(bare, 40, 41, 0),  # after every claim: kept
+    ]
+    claims = [(30, 35), (0, 6), (8, 10), (10, 14)]
+    kept = engine_module._unclaimed(candidates, claims)
+    assert [(c.start, c.end) for c in kept] == [(20, 25), (2, 4), (40, 41)]

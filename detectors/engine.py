@@ -501,7 +501,9 @@ class Engine:
             # The column's name says what its cells are: a South African id under `SA ID` is
             # no card number, whatever shape the plain scan took it for.
             taken = sorted((f.start, f.end) for f in named)
-            findings = [f for f in findings if f.category == "code" or not _overlaps(f, taken)]
+            findings = [
+                f for f in findings if f.category == "code" or not _overlaps(f.start, f.end, taken)
+            ]
             extra += named
         if normalized is not None:
             for f in self._scan_plain(normalized.text):
@@ -724,13 +726,11 @@ def _unclaimed(candidates: list[_Candidate], claimed: list[tuple[int, int]]) -> 
                 spans[-1] = (spans[-1][0], end)
         else:
             spans.append((start, end))
-    return [c for c in candidates if c.rule.context == "required" or not _in_spans(c, spans)]
-
-
-def _in_spans(candidate: _Candidate, spans: list[tuple[int, int]]) -> bool:
-    """Whether the candidate overlaps one of the spans (sorted and disjoint)."""
-    i = bisect.bisect_left(spans, (candidate.end,))
-    return i > 0 and spans[i - 1][1] > candidate.start
+    return [
+        c
+        for c in candidates
+        if c.rule.context == "required" or not _overlaps(c.start, c.end, spans)
+    ]
 
 
 def _keyword_possible(entry: _Entry, text: str, runs: list[int], begin: int, end: int) -> bool:
@@ -750,10 +750,10 @@ def _keyword_possible(entry: _Entry, text: str, runs: list[int], begin: int, end
     return keywords.near(text, low - window if low > window else 0, high + window)
 
 
-def _overlaps(finding: Finding, spans: list[tuple[int, int]]) -> bool:
-    """Whether the finding overlaps one of the spans (sorted, none overlapping another)."""
-    i = bisect.bisect_left(spans, (finding.end,))
-    return i > 0 and spans[i - 1][1] > finding.start
+def _overlaps(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+    """Whether [start, end) overlaps one of the spans (sorted, none overlapping another)."""
+    i = bisect.bisect_left(spans, (end,))
+    return i > 0 and spans[i - 1][1] > start
 
 
 def _add_disjoint(findings: list[Finding], extra: list[Finding]) -> list[Finding]:
